@@ -6,6 +6,7 @@ a newer version and upgrades older ones.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import time
@@ -24,14 +25,14 @@ MAX_DESCRIPTION_CHARS = 20_000
 
 
 def normalise_code(code: str) -> str:
-    """Whitespace- and comment-insensitive form used for dedup: two programs that differ only in
-    blank lines, trailing spaces or `#` comments are the same skill."""
-    lines = []
-    for line in code.replace("\r\n", "\n").split("\n"):
-        stripped = re.sub(r"(?<!['\"])#.*$", "", line).rstrip()
-        if stripped.strip():
-            lines.append(stripped)
-    return "\n".join(lines)
+    """Formatting-insensitive form used for dedup. Python source is canonicalised through its AST
+    (comments, blank lines, indentation width and quoting do not matter); anything else (shell
+    scripts, fragments that do not parse) falls back to stripping trailing spaces and blank lines."""
+    try:
+        return ast.unparse(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError):
+        lines = [ln.rstrip() for ln in code.replace("\r\n", "\n").split("\n")]
+        return "\n".join(ln for ln in lines if ln.strip())
 
 
 def code_hash(code: str) -> str:

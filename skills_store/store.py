@@ -1,0 +1,277 @@
+"""SkillStore: the memory backend's one public object (orchestration over ledger + vectors).
+
+    ledger.py   SQLite: skill records, counters (both EMAs), event history — the source of truth
+    vectors.py  Chroma: embeddings of descriptions, for similarity search
+    ranking.py  how retrieved candidates are ordered (formula documented there)
+    ema.py      how outcomes move a skill's success rates
+    bundle.py   versioned JSONL export / import
+
+Write order for `add`: validate the whole batch first (bad input changes nothing), dedup, embed,
+then insert into SQLite inside a transaction, add to Chroma, commit. If Chroma fails the SQLite
+transaction rolls back; on open, any ledger rows missing from Chroma (a crash between the two) are
+re-indexed.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import StoreConfig
+from .embedding import Embedder
+from .errors import InvalidInputError, SkillNotFoundError
+from .ledger import Ledger
+from .lock import DirectoryLock
+from .ranking import Candidate, rank
+from .schema import AddResult, Event, Mode, ScoredSkill, Skill, SkillIn, code_hash, validate_namespace
+from .vectors import VectorIndex
+
+
+def _ledger_dir(cfg: StoreConfig) -> Path:
+    if not cfg.is_server:
+        return Path(cfg.location)
+    if cfg.ledger_dir:
+        return Path(cfg.ledger_dir)
+    from urllib.parse import urlparse
+
+    from .config import default_data_dir
+
+    u = urlparse(cfg.location)
+    return default_data_dir() / "servers" / f"{u.hostname}_{u.port or 8000}"
+
+
+class SkillStore:
+    def __init__(self, config: StoreConfig | None = None, *, embedder: Embedder | None = None):
+        self.config = config or StoreConfig()
+        validate_namespace(self.config.namespace)
+        self.namespace = self.config.namespace
+        self._lock = DirectoryLock(_ledger_dir(self.config))
+        self._lock.acquire()
+        try:
+            self.ledger = Ledger(self._lock.directory / "ledger.sqlite")
+            self.vectors = VectorIndex(self.config.location)
+        except BaseException:
+            self._lock.release()
+            raise
+        self.embedder = embedder or Embedder(self.config.embed_batch_size)
+        self._repaired: set[str] = set()
+
+    @classmethod
+    def open(cls, location: str | Path | None = None, namespace: str = "default", **kw: Any) -> "SkillStore":
+        base = StoreConfig()
+        return cls(StoreConfig(location=str(location or base.location), namespace=namespace, **kw))
+
+    def close(self) -> None:
+        if self._lock.held:
+            self.ledger.close()
+            self._lock.release()
+
+    def __enter__(self) -> "SkillStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ns(self, namespace: str | None) -> str:
+        ns = validate_namespace(namespace) if namespace else self.namespace
+        if ns not in self._repaired:
+            self._repaired.add(ns)
+            self._repair(ns)
+        return ns
+
+    # -- write -----------------------------------------------------------------------------
+    def add(self, skills: Iterable[SkillIn | dict], namespace: str | None = None, *, iteration_event: dict | None = None) -> AddResult:
+        """Add a batch. Duplicates (same normalised code; for hindsight skills also the same
+        output signature) are not stored again: their index maps to the existing id."""
+        ns = self._ns(namespace)
+        batch: list[SkillIn] = []
+        for i, s in enumerate(skills):
+            try:
+                batch.append(s if isinstance(s, SkillIn) else SkillIn.model_validate(s))
+            except ValidationError as e:
+                raise InvalidInputError(f"skill #{i} is invalid: {_explain(e)}") from None
+        result = AddResult()
+        if not batch:
+            return result
+        hashes = [code_hash(s.code) for s in batch]
+        by_hash = self.ledger.find_by_hash(ns, hashes)
+        by_sig = self.ledger.find_hindsight_by_outsig(
+            ns, [s.output_signature for s in batch if s.source == "hindsight" and s.output_signature]
+        )
+        new: list[Skill] = []
+        seen_hash: dict[str, str] = {}
+        seen_sig: dict[str, str] = {}
+        now = time.time()
+        for i, (s, h) in enumerate(zip(batch, hashes)):
+            sig = s.output_signature if s.source == "hindsight" else None
+            dup = by_hash.get(h) or seen_hash.get(h) or (sig and (by_sig.get(sig) or seen_sig.get(sig)))
+            if dup:
+                result.duplicates[i] = dup
+                continue
+            sid = "sk_" + h[:16]
+            skill = Skill(**s.model_dump(), id=sid, namespace=ns, content_hash=h, created_at=now)
+            seen_hash[h] = sid
+            if sig:
+                seen_sig[sig] = sid
+            new.append(skill)
+        if not new:
+            return result
+        supersede = [s for s in new if s.supersedes]
+        if supersede:
+            known = self.ledger.get_many(ns, [s.supersedes for s in supersede])  # type: ignore[misc]
+            for s in supersede:
+                if s.supersedes not in known:
+                    raise InvalidInputError(f"skill supersedes unknown id {s.supersedes!r} in namespace {ns!r}")
+        vecs = self.embedder.embed([s.embed_text() for s in new])
+        with self.ledger.transaction() as conn:
+            for s in new:
+                Ledger.insert_skill(conn, s)
+                Ledger.add_event(conn, ns, s.id, "added", {"source": s.source, "iteration": s.iteration, **(iteration_event or {})})
+                if s.supersedes:
+                    Ledger.mark_superseded(conn, ns, s.supersedes, s.id)
+                    Ledger.add_event(conn, ns, s.supersedes, "superseded", {"by": s.id})
+            self.vectors.add(
+                ns, [s.id for s in new], vecs, [s.embed_text() for s in new],
+                [{"source": s.source, "kind": s.kind} for s in new],
+            )
+        result.added = [s.id for s in new]
+        return result
+
+    def record_outcome(self, skill_ids: Iterable[str], mode: Mode, success: bool | float,
+                       namespace: str | None = None, meta: dict | None = None) -> None:
+        """Fold one outcome into the mode's EMA of every listed skill (atomic for the batch).
+        Sampling: the skills were shown as context to a first attempt. Refine: they were shown
+        as context to, or were the parent of, a refinement."""
+        if mode not in ("sample", "refine"):
+            raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
+        outcome = float(success)
+        if not 0.0 <= outcome <= 1.0:
+            raise InvalidInputError(f"success must be a bool or a number in [0, 1], got {success!r}")
+        ids = list(dict.fromkeys(skill_ids))
+        self.ledger.record_outcomes(self._ns(namespace), [(i, mode, outcome) for i in ids], self.config.ema, meta)
+
+    # -- read ------------------------------------------------------------------------------
+    def get(self, skill_id: str, namespace: str | None = None) -> Skill:
+        got = self.ledger.get_many(self._ns(namespace), [skill_id])
+        if skill_id not in got:
+            raise SkillNotFoundError(f"no skill {skill_id!r} in namespace {namespace or self.namespace!r}")
+        return got[skill_id]
+
+    def history(self, skill_id: str, namespace: str | None = None) -> list[Event]:
+        self.get(skill_id, namespace)
+        return self.ledger.history(self._ns(namespace), skill_id)
+
+    def stats(self, namespace: str | None = None) -> dict:
+        ns = self._ns(namespace)
+        st = self.ledger.stats(ns)
+        st["indexed"] = self.vectors.count(ns)
+        st["location"] = self.config.location
+        return st
+
+    def all(self, namespace: str | None = None, include_superseded: bool = False) -> list[Skill]:
+        return list(self.ledger.iter_skills(self._ns(namespace), include_superseded))
+
+    def retrieve(self, query: str, mode: Mode = "sample", k: int = 5, *, kind: str | None = None,
+                 source: str | None = None, exclude: Iterable[str] = (), namespace: str | None = None) -> list[ScoredSkill]:
+        """Top-k skills for `query` in `mode`, ranked by ranking.py's formula, superseded skills
+        excluded. `kind`/`source` filter after the vector query (a Chroma `where` is ~40x slower)."""
+        if mode not in ("sample", "refine"):
+            raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
+        if k <= 0:
+            return []
+        ns = self._ns(namespace)
+        rc = self.config.ranking
+        n = max(k * rc.overfetch, rc.min_candidates)
+        if kind or source:
+            n *= 4
+        vec = self.embedder.embed([query])[0]
+        hits = self.vectors.query(ns, vec, n)
+        skills = self.ledger.get_many(ns, [h.id for h in hits])
+        excluded = set(exclude)
+        cands: list[Candidate] = []
+        for h in hits:
+            s = skills.get(h.id)
+            if s is None or s.superseded_by or s.id in excluded:
+                continue
+            if (kind and s.kind != kind) or (source and s.source != source):
+                continue
+            ema, uses = (s.sampling_ema, s.sampling_uses) if mode == "sample" else (s.refine_ema, s.refine_uses)
+            cands.append(Candidate(s.id, 1.0 - h.distance, s.source, ema, uses, h.embedding))
+        ranked = rank(cands, k, rc, self.config.ema)
+        return [
+            ScoredSkill(skill=skills[r.id], similarity=r.similarity, prior_mean=r.prior_mean,
+                        posterior=r.posterior, exploration=r.exploration, score=r.score)
+            for r in ranked
+        ]
+
+    def retrieve_for_sampling(self, task_text: str, k: int = 5, **kw: Any) -> list[ScoredSkill]:
+        return self.retrieve(task_text, "sample", k, **kw)
+
+    def retrieve_for_refinement(self, task_text: str, attempt_text: str, k: int = 5, **kw: Any) -> list[ScoredSkill]:
+        """The query is the task plus what went wrong, so fixes for similar failures rank high."""
+        return self.retrieve(f"{task_text}\n{attempt_text}", "refine", k, **kw)
+
+    # -- bundle ----------------------------------------------------------------------------
+    def export(self, path: str | Path, namespace: str | None = None) -> int:
+        from .bundle import write_bundle
+
+        ns = self._ns(namespace)
+        return write_bundle(Path(path), ns, self.ledger.iter_skills(ns, include_superseded=True))
+
+    def import_(self, path: str | Path, namespace: str | None = None) -> AddResult:
+        from .bundle import read_bundle
+
+        ns = self._ns(namespace)
+        skills = read_bundle(Path(path))  # validates every line before anything is written
+        return self._import_skills(ns, skills)
+
+    def _import_skills(self, ns: str, skills: list[Skill]) -> AddResult:
+        result = AddResult()
+        known = self.ledger.find_by_hash(ns, [s.content_hash for s in skills])
+        new = []
+        for i, s in enumerate(skills):
+            if s.content_hash in known:
+                result.duplicates[i] = known[s.content_hash]
+            else:
+                known[s.content_hash] = s.id
+                new.append(s.model_copy(update={"namespace": ns}))
+        if not new:
+            return result
+        vecs = self.embedder.embed([s.embed_text() for s in new])
+        with self.ledger.transaction() as conn:
+            for s in new:
+                Ledger.insert_skill(conn, s, {k: getattr(s, k) for k in ("sampling_ema", "sampling_uses", "refine_ema", "refine_uses", "last_used")})
+                Ledger.add_event(conn, ns, s.id, "imported", {})
+            for s in new:
+                if s.superseded_by and s.superseded_by in known.values():
+                    conn.execute("UPDATE skills SET superseded_by=? WHERE namespace=? AND id=?", (s.superseded_by, ns, s.id))
+            self.vectors.add(ns, [s.id for s in new], vecs, [s.embed_text() for s in new],
+                             [{"source": s.source, "kind": s.kind} for s in new])
+        result.added = [s.id for s in new]
+        return result
+
+    def _repair(self, ns: str) -> None:
+        """Re-index ledger rows that never reached Chroma (a crash between the two writes)."""
+        n_ledger = self.ledger.count(ns)
+        if n_ledger == 0 or self.vectors.count(ns) >= n_ledger:
+            return
+        skills = list(self.ledger.iter_skills(ns))
+        present = set()
+        for i in range(0, len(skills), 1000):
+            present |= self.vectors.existing(ns, [s.id for s in skills[i : i + 1000]])
+        missing = [s for s in skills if s.id not in present]
+        if missing:
+            vecs = self.embedder.embed([s.embed_text() for s in missing])
+            self.vectors.add(ns, [s.id for s in missing], vecs, [s.embed_text() for s in missing],
+                             [{"source": s.source, "kind": s.kind} for s in missing])
+
+
+def _explain(e: ValidationError) -> str:
+    parts = []
+    for err in e.errors()[:5]:
+        loc = ".".join(str(x) for x in err["loc"]) or "(root)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,148 @@
+"""The store as a coding agent relies on it: real Chroma on disk, real MiniLM embeddings."""
+import json
+import subprocess
+import textwrap
+
+import pytest
+
+from skills_store import InvalidInputError, SkillNotFoundError, StoreConfig, StoreLockedError
+from skills_store.store import SkillStore
+from tests.conftest import PYTHON, ROOT
+
+FLIP = {"code": "def transform(g):\n    return g[::-1]", "description": "flip the grid upside down (vertical mirror)",
+        "kind": "arc", "source": "seed"}
+MIRROR = {"code": "def transform(g):\n    return [r[::-1] for r in g]",
+          "description": "mirror each row left to right (horizontal flip)", "kind": "arc", "source": "seed"}
+RECOLOUR = {"code": "def transform(g):\n    return [[2 if v == 1 else v for v in r] for r in g]",
+            "description": "recolour every blue cell to red", "kind": "arc", "source": "solved"}
+
+
+def test_add_get_and_retrieve_by_meaning(store):
+    res = store.add([FLIP, MIRROR, RECOLOUR])
+    assert len(res.added) == 3 and not res.duplicates
+    got = store.get(res.added[2])
+    assert got.code == RECOLOUR["code"]  # stored verbatim
+    top = store.retrieve("change the colour blue into red", k=1)
+    assert top[0].skill.id == res.added[2]
+    top = store.retrieve("turn the picture upside down", k=1)
+    assert top[0].skill.id == res.added[0]
+
+
+def test_round_trip_across_processes(store_dir):
+    script = textwrap.dedent(f"""
+        import sys, json
+        sys.path.insert(0, {str(ROOT)!r})
+        from skills_store import StoreConfig
+        from skills_store.store import SkillStore
+        with SkillStore(StoreConfig(location={str(store_dir)!r})) as s:
+            r = s.add([json.loads({json.dumps(json.dumps(FLIP))})])
+            s.record_outcome(r.added, "refine", True)
+            print(r.added[0])
+    """)
+    out = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    sid = out.stdout.strip().splitlines()[-1]
+    with SkillStore(StoreConfig(location=str(store_dir))) as s:
+        sk = s.get(sid)
+        assert sk.code == FLIP["code"] and sk.refine_uses == 1 and sk.refine_ema == 1.0
+        assert s.retrieve("upside down", k=1)[0].skill.id == sid
+
+
+def test_dedup_by_normalised_code_and_hindsight_output_signature(store):
+    a = store.add([FLIP])
+    same = dict(FLIP, code="def transform(g):\n  # reversed rows\n  return g[::-1]\n\n", description="other words")
+    b = store.add([same])
+    assert b.added == [] and b.duplicates == {0: a.added[0]}
+    h1 = {"code": "def transform(g):\n    return [r[:1] for r in g]", "description": "keep first column",
+          "source": "hindsight", "output_signature": "sig-1"}
+    h2 = dict(h1, code="def transform(g):\n    return [[r[0]] for r in g]")
+    r = store.add([h1, h2])
+    assert len(r.added) == 1 and r.duplicates == {1: r.added[0]}
+    # A solved skill with the same outputs is not a hindsight duplicate.
+    r2 = store.add([dict(h2, source="solved")])
+    assert len(r2.added) == 1
+    assert store.stats()["skills"] == 3
+
+
+def test_supersede_hides_old_version_but_keeps_it(store):
+    old = store.add([RECOLOUR]).added[0]
+    better = dict(RECOLOUR, code="def transform(g):\n    import numpy as np\n    a = np.array(g)\n    a[a == 1] = 2\n    return a.tolist()",
+                  supersedes=old)
+    new = store.add([better]).added[0]
+    ids = [h.skill.id for h in store.retrieve("recolour blue to red", k=5)]
+    assert new in ids and old not in ids
+    assert store.get(old).superseded_by == new
+    assert [e.kind for e in store.history(old)] == ["added", "superseded"]
+    with pytest.raises(InvalidInputError, match="unknown id"):
+        store.add([dict(FLIP, supersedes="sk_nope")])
+
+
+def test_outcomes_change_ranking_order(store):
+    ids = store.add([
+        {"code": "def transform(g):\n    return g[::-1]", "description": "flip grid vertically", "source": "seed"},
+        {"code": "def transform(g):\n    return list(reversed(g))", "description": "flip grid vertically, reversed rows", "source": "seed"},
+    ]).added
+    q = "flip grid vertically"
+    before = [h.skill.id for h in store.retrieve(q, k=2)]
+    loser, winner = before[0], before[1]
+    for _ in range(10):
+        store.record_outcome([winner], "sample", True)
+        store.record_outcome([loser], "sample", False)
+    after = [h.skill.id for h in store.retrieve(q, k=2)]
+    assert after[0] == winner
+    # The refinement ranking has its own EMA and is untouched by sampling outcomes.
+    assert store.get(winner).refine_uses == 0
+
+
+def test_lock_refuses_second_writer(store, store_dir):
+    script = f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom skills_store.lock import DirectoryLock\nDirectoryLock({str(store_dir)!r}).acquire()"
+    out = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "in use by pid" in out.stderr
+    with pytest.raises(StoreLockedError, match="one process per directory"):
+        SkillStore(StoreConfig(location=str(store_dir)))
+
+
+def test_malformed_input_rejected_and_store_untouched(store):
+    store.add([FLIP])
+    before = store.stats()
+    for bad, msg in [
+        ({"code": "", "description": "x"}, "code"),
+        ({"code": "x", "description": 3}, "description"),
+        ({"code": "x", "description": "y", "source": "magic"}, "source"),
+        ({"code": "x", "description": "y", "surprise": 1}, "surprise"),
+        ({"code": "x\x00", "description": "y"}, "NUL"),
+    ]:
+        with pytest.raises(InvalidInputError, match=msg):
+            store.add([MIRROR, bad])  # a valid record in the same batch is not written either
+    assert store.stats() == before
+    with pytest.raises(SkillNotFoundError):
+        store.record_outcome([store.retrieve("flip", k=1)[0].skill.id, "sk_missing"], "sample", True)
+    assert store.stats() == before  # the known id's counter did not move either
+    with pytest.raises(InvalidInputError, match="mode"):
+        store.record_outcome([], "explore", True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="namespace"):
+        store.add([FLIP], namespace="../etc")
+
+
+def test_namespaces_are_isolated(store):
+    store.add([FLIP], namespace="team-a")
+    assert store.retrieve("upside down", k=3, namespace="team-b") == []
+    assert store.stats("team-a")["skills"] == 1
+
+
+def test_export_import_round_trip_and_bad_bundle(store, tmp_path):
+    ids = store.add([FLIP, MIRROR]).added
+    store.record_outcome([ids[0]], "sample", True)
+    path = tmp_path / "b.jsonl"
+    assert store.export(path) == 2
+    res = store.import_(path, namespace="copy")
+    assert len(res.added) == 2
+    assert store.get(ids[0], namespace="copy").sampling_uses == 1
+    bad = tmp_path / "bad.jsonl"
+    lines = path.read_text().splitlines()
+    bad.write_text("\n".join([lines[0], lines[1], '{"id": 1}']) + "\n")
+    from skills_store import BundleError
+    with pytest.raises(BundleError, match=r"bad.jsonl:3"):
+        store.import_(bad, namespace="other")
+    assert store.stats("other")["skills"] == 0
