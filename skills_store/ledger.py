@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, namespace TEXT NOT NULL,
   skill_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_skill ON events(namespace, skill_id, seq);
+CREATE TABLE IF NOT EXISTS attempts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, namespace TEXT NOT NULL,
+  id TEXT NOT NULL, record TEXT NOT NULL, UNIQUE (namespace, id));
 """
 
 _COUNTER_COLS = ("sampling_ema", "sampling_uses", "refine_ema", "refine_uses", "last_used")
@@ -186,20 +189,45 @@ class Ledger:
         if cur.rowcount == 0:
             raise SkillNotFoundError(f"cannot supersede unknown skill {old_id!r} in namespace {ns!r}")
 
+    def record_attempt(self, ns: str, attempt_id: str, record: dict, outcomes: list[tuple[str, str, float]],
+                       cfg: EmaConfig) -> bool:
+        """Store an attempt and fold its outcome into the used skills' EMAs, atomically.
+        Idempotent by attempt id: a replayed attempt changes nothing and returns False."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO attempts (ts, namespace, id, record) VALUES (?,?,?,?)",
+                (time.time(), ns, attempt_id, json.dumps(record)),
+            )
+            if cur.rowcount == 0:
+                return False
+            self._apply_outcomes(conn, ns, outcomes, cfg, {"attempt": attempt_id})
+        return True
+
+    def attempts(self, ns: str, limit: int = 100) -> list[dict]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT record FROM attempts WHERE namespace=? ORDER BY seq DESC LIMIT ?", (ns, limit)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def record_outcomes(self, ns: str, updates: list[tuple[str, str, float]], cfg: EmaConfig, meta: dict | None = None) -> None:
         """updates: (skill_id, mode, outcome). All or nothing."""
-        now = time.time()
         with self.transaction() as conn:
-            for skill_id, mode, outcome in updates:
-                col = "sampling" if mode == "sample" else "refine"
-                row = conn.execute(
-                    f"SELECT {col}_ema, {col}_uses FROM counters WHERE namespace=? AND id=?", (ns, skill_id)
-                ).fetchone()
-                if row is None:
-                    raise SkillNotFoundError(f"unknown skill id {skill_id!r} in namespace {ns!r}")
-                ema, uses = ema_update(row[0], row[1], outcome, cfg)
-                conn.execute(
-                    f"UPDATE counters SET {col}_ema=?, {col}_uses=?, last_used=? WHERE namespace=? AND id=?",
-                    (ema, uses, now, ns, skill_id),
-                )
-                self.add_event(conn, ns, skill_id, "outcome", {"mode": mode, "outcome": outcome, "ema": ema, "uses": uses, **(meta or {})})
+            self._apply_outcomes(conn, ns, updates, cfg, meta)
+
+    def _apply_outcomes(self, conn: sqlite3.Connection, ns: str, updates: list[tuple[str, str, float]],
+                        cfg: EmaConfig, meta: dict | None) -> None:
+        now = time.time()
+        for skill_id, mode, outcome in updates:
+            col = "sampling" if mode == "sample" else "refine"
+            row = conn.execute(
+                f"SELECT {col}_ema, {col}_uses FROM counters WHERE namespace=? AND id=?", (ns, skill_id)
+            ).fetchone()
+            if row is None:
+                raise SkillNotFoundError(f"unknown skill id {skill_id!r} in namespace {ns!r}")
+            ema, uses = ema_update(row[0], row[1], outcome, cfg)
+            conn.execute(
+                f"UPDATE counters SET {col}_ema=?, {col}_uses=?, last_used=? WHERE namespace=? AND id=?",
+                (ema, uses, now, ns, skill_id),
+            )
+            self.add_event(conn, ns, skill_id, "outcome", {"mode": mode, "outcome": outcome, "ema": ema, "uses": uses, **(meta or {})})

@@ -153,6 +153,22 @@ class SkillStore:
         ids = list(dict.fromkeys(skill_ids))
         self.ledger.record_outcomes(self._ns(namespace), [(i, mode, outcome) for i in ids], self.config.ema, meta)
 
+    def record_attempt(self, attempt_id: str, record: dict, skill_ids: Iterable[str], mode: Mode,
+                       success: bool | float, namespace: str | None = None) -> bool:
+        """Store an attempt record and update the used skills' `mode` EMA in one transaction.
+        Idempotent by `attempt_id` (a retried request is not counted twice): returns False for a replay."""
+        if mode not in ("sample", "refine"):
+            raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
+        outcome = float(success)
+        if not 0.0 <= outcome <= 1.0:
+            raise InvalidInputError(f"success must be a bool or a number in [0, 1], got {success!r}")
+        ids = list(dict.fromkeys(skill_ids))
+        return self.ledger.record_attempt(self._ns(namespace), attempt_id, record,
+                                          [(i, mode, outcome) for i in ids], self.config.ema)
+
+    def attempts(self, limit: int = 100, namespace: str | None = None) -> list[dict]:
+        return self.ledger.attempts(self._ns(namespace), limit)
+
     # -- read ------------------------------------------------------------------------------
     def get(self, skill_id: str, namespace: str | None = None) -> Skill:
         got = self.ledger.get_many(self._ns(namespace), [skill_id])
