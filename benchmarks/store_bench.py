@@ -1,0 +1,92 @@
+"""Store benchmark: ingest rate and retrieve latency of SkillStore vs raw Chroma on the same data.
+
+    .venv/bin/python benchmarks/store_bench.py --sizes 10000 100000
+
+For each size N: ingest N synthetic skills through `SkillStore.add` (batched: embed + SQLite +
+Chroma), then time Q retrievals (query embedding + Chroma query + ledger join + ranking + MMR)
+against the raw baseline (query embedding + `collection.query` on the same collection).
+Goals (issue [1/9]): retrieve p50 <= 25 ms at 100k incl. embedding, overhead <= 1.3x raw,
+ingest >= 200 skills/s.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+VERBS = ["flip", "rotate", "recolour", "crop", "tile", "fill", "outline", "sort", "count", "mirror", "scale",
+         "extract", "move", "draw", "connect", "denoise", "complete", "partition", "stack", "shift"]
+OBJS = ["grid", "objects", "largest object", "background", "lines", "border", "rows", "columns", "cells",
+        "blue shapes", "red squares", "holes", "pattern", "diagonal", "symmetry axis", "noise pixels"]
+MODS = ["horizontally", "vertically", "by size", "by colour", "to the left", "upwards", "twice", "in place",
+        "around the centre", "per quadrant", "with the most common colour", "until it hits a wall"]
+
+
+def synth(i: int, rng: random.Random) -> dict:
+    desc = f"{rng.choice(VERBS)} the {rng.choice(OBJS)} {rng.choice(MODS)}, then {rng.choice(VERBS)} the {rng.choice(OBJS)} {rng.choice(MODS)} (variant {i})"
+    code = f"def transform(grid):\n    # variant {i}\n    return [row[{i % 7}:] + row[:{i % 7}] for row in grid][::{1 if i % 2 else -1}]  # {i}"
+    return {"code": code, "description": desc, "kind": "arc",
+            "source": rng.choice(["seed", "solved", "hindsight"]), "output_signature": f"sig{i}"}
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=1000)
+    args = ap.parse_args()
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from skills_store import StoreConfig
+    from skills_store.store import SkillStore
+    from skills_store.vectors import collection_name
+
+    con = Console()
+    rng = random.Random(0)
+    rows = []
+    for n in args.sizes:
+        d = tempfile.mkdtemp(prefix=f"store_bench_{n}_")
+        s = SkillStore(StoreConfig(location=d))
+        s.embedder.embed(["warm up"])
+        t0 = time.perf_counter()
+        with Progress(console=con, transient=True) as prog:
+            task = prog.add_task(f"ingest {n}", total=n)
+            for b in range(0, n, args.batch):
+                s.add([synth(i, rng) for i in range(b, min(n, b + args.batch))])
+                prog.update(task, advance=min(args.batch, n - b))
+        ingest = n / (time.perf_counter() - t0)
+        queries = [f"{rng.choice(VERBS)} the {rng.choice(OBJS)} {rng.choice(MODS)}" for _ in range(args.queries)]
+        col = s.vectors.client.get_collection(collection_name("default"))
+        ours, raw = [], []
+        for q in queries:  # interleaved so both see the same machine state
+            t = time.perf_counter()
+            s.retrieve(q, "sample", args.k)
+            ours.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            col.query(query_embeddings=[s.embedder.embed([q])[0]], n_results=args.k, include=["documents", "metadatas", "distances"])
+            raw.append((time.perf_counter() - t) * 1000)
+        rows.append((n, ingest, statistics.median(ours), pct(ours, 99), statistics.median(raw), pct(raw, 99)))
+        s.close()
+    con.print("\n[b]SkillStore vs raw Chroma (query embedding included in both)[/b]")
+    con.print(f"{'skills':>8} {'ingest/s':>9} {'ours p50':>9} {'ours p99':>9} {'raw p50':>8} {'raw p99':>8} {'p50 ratio':>9}")
+    for n, ing, o50, o99, r50, r99 in rows:
+        con.print(f"{n:>8} {ing:>9.0f} {o50:>8.1f}ms {o99:>8.1f}ms {r50:>7.1f}ms {r99:>7.1f}ms {o50 / r50:>8.2f}x")
+    con.print("goals: p50 <= 25 ms at 100k, ratio <= 1.3x, ingest >= 200/s")
+
+
+if __name__ == "__main__":
+    main()

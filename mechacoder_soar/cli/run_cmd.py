@@ -1,0 +1,107 @@
+"""`soar run` (the main job) and `soar adapt` (test-time adaptation: the same loop, target test
+outputs read only by the scorer)."""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from .common import STORE_HELP, emit_json, fail
+
+
+def _run(adapt: bool, suite: str, limit: Optional[int], task_ids: Optional[str], iterations: int,
+         budget_sample: int, budget_refine: int, proposer: str, api_base: Optional[str], store: Optional[str],
+         namespace: str, run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
+         search_time: float, k_skills: int, seed: int) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from graphs.runner import RunExists, run_loop
+    from mechacoder_soar.config import RunConfig
+    from skills_store import StoreError
+
+    cfg = RunConfig(
+        suite=suite, limit=limit, task_ids=[t for t in (task_ids or "").split(",") if t], iterations=iterations,
+        budget_sample=budget_sample, budget_refine=budget_refine, proposer=proposer, api_base=api_base,
+        store=store, namespace=namespace, run_dir=run_dir, concurrency=concurrency, workers=workers,
+        search_time_s=search_time, k_skills=k_skills, seed=seed, adapt=adapt,
+    )
+    con = Console(stderr=True)
+    state = {"attempts": 0, "solved": 0, "done": 0, "library": 0}
+    prog = Progress(TextColumn("[b]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=con, disable=as_json)
+    bar = None
+
+    def on_event(kind: str, d: dict) -> None:
+        nonlocal bar
+        if kind == "start":
+            state["library"] = d["library"]
+            con.print(f"[b]soar {'adapt' if adapt else 'run'}[/b]: {d['tasks']} tasks x {d['iterations']} iterations, "
+                      f"proposer {d['proposer']}, library {d['library']} skills, run dir {d['run_dir']}")
+            bar = prog.add_task("search", total=d["tasks"] * d["iterations"], info="")
+        elif kind == "task" and bar is not None:
+            state["attempts"] += d["attempts"]
+            state["solved"] += int(d["train_solved"])
+            state["done"] += 1
+            prog.update(bar, advance=1, info=f"attempts {state['attempts']}  train-solved {state['solved']}  library {state['library']}")
+        elif kind == "iteration":
+            state["library"] = d["library_size"]
+            p2 = d["test_pass_at_2"]
+            con.print(f"iteration {d['iteration']}: train-solved {d['train_solved']}/{d['tasks']}  "
+                      f"test pass@2 {'n/a' if p2 is None else f'{p2:.1%}'}  new skills {d['new_skills']}  "
+                      f"library {d['library_size']}  ({d['wall_s']:.0f} s)")
+
+    try:
+        with prog:
+            metrics = run_loop(cfg, resume=resume, on_event=on_event)
+    except (RunExists, StoreError, ValueError, KeyError, FileNotFoundError) as e:
+        fail(str(e).strip("'\""))
+    if as_json:
+        emit_json(metrics)
+        return
+    from rich.table import Table
+
+    t = Table("iteration", "tasks", "attempts", "train solved", "test pass@2", "new skills", "library", "wall s",
+              title="per-iteration results")
+    for r in metrics["iterations"]:
+        p2 = r["test_pass_at_2"]
+        t.add_row(str(r["iteration"]), str(r["tasks"]), str(r["attempts"]),
+                  f"{r['train_solved']} ({r['train_solved'] / max(1, r['tasks']):.0%})",
+                  "n/a" if p2 is None else f"{p2:.1%}", str(r["new_skills"]), str(r["library_size"]), f"{r['wall_s']:.0f}")
+    Console().print(t)
+    typer.echo(f"run directory: {run_dir}  (config.json, attempts.jsonl, metrics.json; `soar report {run_dir}`)")
+
+
+def _command(adapt: bool):
+    def cmd(
+        suite: str = typer.Option("arc1-train", "--suite", help="arc1-train | arc1-eval | arc2-train | arc2-eval | arc:PATH | tb:PATH"),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="First N tasks of the suite."),
+        task_ids: Optional[str] = typer.Option(None, "--task-ids", help="Comma-separated task ids."),
+        iterations: int = typer.Option(2, "--iterations", min=1),
+        budget_sample: int = typer.Option(8, "--budget-sample", min=0, help="Programs sampled per task per iteration."),
+        budget_refine: int = typer.Option(4, "--budget-refine", min=0, help="Refinements per task per iteration."),
+        proposer: str = typer.Option("library", "--proposer", help="library (no LLM) | local/smollm2 | any litellm model"),
+        api_base: Optional[str] = typer.Option(None, "--api-base", help="OpenAI-compatible server, e.g. a vLLM server."),
+        store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+        namespace: str = typer.Option("default", "--namespace"),
+        run_dir: str = typer.Option("runs/latest", "--run-dir"),
+        resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --run-dir."),
+        as_json: bool = typer.Option(False, "--json", help="Print metrics.json at the end."),
+        concurrency: int = typer.Option(2, "--concurrency", min=1, help="Tasks searched at once."),
+        workers: int = typer.Option(2, "--workers", min=1, help="Sandboxed executor workers."),
+        search_time: float = typer.Option(20.0, "--search-time", help="Library search: seconds per task per call."),
+        k_skills: int = typer.Option(4, "--k-skills", min=0),
+        seed: int = typer.Option(0, "--seed"),
+    ) -> None:
+        _run(adapt, suite, limit, task_ids, iterations, budget_sample, budget_refine, proposer, api_base, store,
+             namespace, run_dir, resume, as_json, concurrency, workers, search_time, k_skills, seed)
+
+    cmd.__doc__ = ("Test-time adaptation: search + learn on target tasks whose test outputs are read only by the final scorer."
+                   if adapt else "Run SOAR's sample -> refine -> vote -> learn loop over a task suite, feeding the skill library.")
+    return cmd
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(_command(False))
+    app.command("adapt")(_command(True))

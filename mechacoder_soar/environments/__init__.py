@@ -1,0 +1,3 @@
+from .base import Environment, Evaluation
+
+__all__ = ["Environment", "Evaluation"]

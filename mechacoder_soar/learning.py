@@ -1,0 +1,115 @@
+"""Learn from one iteration's attempts (SOAR's learning phase, into the library instead of weights).
+
+Per task:
+  1. every attempt's outcome moves the EMAs of the skills shown to it (sampling EMA for samples,
+     refinement EMA for refinements and their parents' context) — idempotent per attempt id;
+  2. train-correct programs become `solved` skills (shortest first, members of the top vote group
+     first: the vote is the pseudo-label, so this needs no test outputs);
+  3. greedy-diverse selection over the rest, relabelled by hindsight, become `hindsight` skills;
+  4. refinements that improved on their parent become skills described by the parent's failure,
+     balanced over parent-accuracy bins, so `retrieve_for_refinement` finds fixes for similar failures.
+Nothing here reads hidden test outputs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from skills_store.schema import SkillIn
+
+from .context import RunContext
+from .domain import Attempt, Task
+from .selection import accuracy_bin, balance_bins, greedy_diverse
+
+
+def _scalar_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
+
+
+def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: dict, iteration: int) -> list[SkillIn]:
+    cfg = ctx.config
+    env = ctx.env(task)
+    lib = ctx.library
+    for a in attempts:
+        lib.record_attempt(
+            a.id, {"task_id": a.task_id, "iteration": a.iteration, "mode": a.mode, "proposer": a.proposer,
+                   "train_accuracy": a.train_accuracy},
+            a.context_skill_ids, a.mode, a.train_accuracy,  # partial credit: fraction of train pairs right
+        )
+    desc = env.describe(task)
+    top_group = set(summary.get("vote_attempt_ids", [[]])[0]) if summary.get("vote_attempt_ids") else set()
+    skills: list[SkillIn] = []
+
+    correct = sorted((a for a in attempts if a.fully_correct),
+                     key=lambda a: (a.id not in top_group, len(a.code), a.id))
+    for a in correct[: cfg.solved_per_task]:
+        skills.append(SkillIn(
+            code=a.code, description=desc, kind=task.kind, source="solved", origin_task_id=task.id,
+            origin_attempt_id=a.id, iteration=iteration, meta=_scalar_meta(a.meta),
+        ))
+
+    valid = [a for a in attempts if not a.fully_correct and not a.error]
+    picked = greedy_diverse(
+        valid, lambda a: a.train_accuracy, lambda a: len(a.code),
+        lambda a: repr(a.train_outputs + a.test_outputs), cfg.hindsight_best, cfg.hindsight_diverse,
+    )
+    for a in picked:
+        r = env.relabel(task, a, iteration)
+        if r is not None:
+            r.skill.meta.update(_scalar_meta(a.meta))
+            skills.append(r.skill)
+
+    by_id = {a.id: a for a in attempts}
+    improved = [a for a in attempts if a.mode == "refine" and a.parent_id in by_id
+                and a.train_accuracy > by_id[a.parent_id].train_accuracy]
+    improved.sort(key=lambda a: -a.train_accuracy)
+    for a in balance_bins(improved, lambda a: accuracy_bin(by_id[a.parent_id].train_accuracy), cfg.refine_pairs_per_bin):
+        parent = by_id[a.parent_id]
+        skills.append(SkillIn(
+            code=a.code, kind=task.kind, source="solved" if a.fully_correct else "hindsight",
+            description=f"{desc}\nFix for: {env.feedback(task, parent)}",
+            origin_task_id=task.id, origin_attempt_id=a.id, iteration=iteration,
+            tags=["refinement", accuracy_bin(parent.train_accuracy)],
+            meta={**_scalar_meta(a.meta), "parent_accuracy": parent.train_accuracy},
+        ))
+    return skills
+
+
+def learn_iteration(ctx: RunContext, iteration: int, summaries: list[dict]) -> dict[str, Any]:
+    before = ctx.library.stats()["skills"]
+    batch: list[SkillIn] = []
+    for s in summaries:
+        task = ctx.tasks[s["task_id"]]
+        batch.extend(learn_task(ctx, task, ctx.run_dir.attempts(iteration, task.id), s, iteration))
+    res = ctx.library.add(batch, iteration_event={"run_iteration": iteration})
+    after = ctx.library.stats()
+    return {"iteration": iteration, "new_skills": len(res.added), "duplicates": len(res.duplicates),
+            "library_size": after["skills"], "library_before": before, "by_source": after["by_source"]}
+
+
+def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], learned: dict, wall_s: float) -> dict:
+    """The scorer: the only place hidden test outputs are read (through the Oracle)."""
+    all_attempts: list[Attempt] = []
+    scores = []
+    for s in summaries:
+        atts = ctx.run_dir.attempts(iteration, s["task_id"])
+        has = ctx.oracle.has_answers(s["task_id"])
+        for a in atts:
+            if has and not a.error:
+                a = a.model_copy(update={"test_correct": ctx.oracle.test_correct(a.task_id, a.test_outputs)})
+            all_attempts.append(a)
+        p2 = ctx.oracle.pass_at_2(s["task_id"], s["submissions"]) if has else None
+        scores.append(p2)
+        s["test_pass_at_2"] = p2
+    ctx.run_dir.finalize(all_attempts)
+    scored = [x for x in scores if x is not None]
+    row = {
+        "iteration": iteration, "tasks": len(summaries), "attempts": len(all_attempts),
+        "train_solved": sum(1 for s in summaries if s["train_solved"]),
+        "test_pass_at_2": (sum(scored) / len(scored)) if scored else None,
+        "new_skills": learned.get("new_skills", 0), "library_size": learned.get("library_size", 0),
+        "by_source": learned.get("by_source", {}), "wall_s": round(wall_s, 2),
+        "per_task": [{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
+                                        "test_pass_at_2", "best_attempt_id")} for s in summaries],
+    }
+    ctx.run_dir.write_iteration_metrics(row)
+    return row

@@ -1,0 +1,134 @@
+"""The no-LLM proposer: the skill library is the model.
+
+Sampling runs the in-process composition search (mechacoder_soar/library_search) with the
+library steering it: retrieved seed skills put their primitive first in the search order (weighted
+by their sampling EMA through the store's ranking), and retrieved learned compositions (skills
+whose meta holds their step list) are tried first as depth-1 candidates — so a depth-3 solution
+found today is a depth-1 candidate tomorrow. Refinement mutates the parent's step list, trying
+the primitive categories suited to its error pattern first. Retrieved skills that are plain code
+(written by an LLM or an agent) are proposed as they are; the loop runs everything sandboxed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from skills_store.schema import Skill, SkillIn
+
+from ..describe import describe_arc
+from ..domain import Attempt, Task
+from .base import Proposal
+
+SEED_VERSION = 1
+
+
+@dataclass
+class LibrarySearchConfig:
+    time_limit_s: float = 20.0
+    budget: int = 20_000      # in-process candidate programs per call
+    max_depth: int = 3
+    k_retrieve: int = 24      # skills retrieved to steer one task's search
+
+
+def seed_skills() -> list[SkillIn]:
+    """The seed library: one skill per DSL primitive, its source verbatim."""
+    from ..library_search.primitives import PRIMITIVES
+
+    return [
+        SkillIn(code=p.source, description=p.description, kind="arc", source="seed",
+                signature=f"{p.name}(grid, **params) -> grid", tags=[p.category],
+                meta={"primitive": p.name, "category": p.category, "seed_version": SEED_VERSION})
+        for p in PRIMITIVES.values()
+    ]
+
+
+def ensure_seed_skills(library) -> int:
+    """Add the seed skills; idempotent (dedup by code hash). Returns how many were new."""
+    return len(library.add(seed_skills()).added)
+
+
+def _steps(meta: dict) -> list | None:
+    raw = meta.get("dsl")
+    if not raw:
+        return None
+    try:
+        steps = json.loads(raw)
+        return [(s[0], dict(s[1])) for s in steps]
+    except (ValueError, TypeError, IndexError):
+        return None
+
+
+class LibrarySearchProposer:
+    def __init__(self, library, config: LibrarySearchConfig | None = None):
+        self.name = "library-search"
+        self.library = library
+        self.config = config or LibrarySearchConfig()
+        # primitive name -> seed skill id, so every primitive a program uses gets EMA credit
+        self._seed_ids = {s.meta["primitive"]: s.id for s in library.all() if s.source == "seed" and "primitive" in s.meta}
+
+    def _steer(self, task: Task, skills: list[Skill]) -> tuple[list[str], list[list], list[Skill], dict[str, str]]:
+        query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
+        got = [h.skill for h in self.library.retrieve_for_sampling(query, self.config.k_retrieve, kind="arc")]
+        seen, ordered = set(), []
+        for s in list(skills) + got:
+            if s.id not in seen:
+                seen.add(s.id)
+                ordered.append(s)
+        order = [s.meta["primitive"] for s in ordered if "primitive" in s.meta]
+        extras, plain, composite_ids = [], [], {}
+        for s in ordered:
+            st = _steps(s.meta)
+            if st:
+                extras.append(st)
+                composite_ids[json.dumps(st)] = s.id
+            elif "primitive" not in s.meta:
+                plain.append(s)
+        return order, extras, plain, composite_ids
+
+    def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
+        ids = []
+        for j in range(len(steps), 0, -1):  # the longest learned prefix used
+            sid = composite_ids.get(json.dumps(steps[:j]))
+            if sid:
+                ids.append(sid)
+                break
+        ids += [self._seed_ids[n] for n, _ in steps if n in self._seed_ids]
+        return list(dict.fromkeys(ids))
+
+    def _search_config(self):
+        from ..library_search.search import SearchConfig
+
+        c = self.config
+        return SearchConfig(max_depth=c.max_depth, budget=c.budget, time_limit_s=c.time_limit_s)
+
+    def _proposal(self, cand, composite_ids) -> Proposal:
+        from ..library_search.primitives import render_program
+
+        steps = [(n, p) for n, p in cand.steps]
+        return Proposal(code=render_program(steps), context_skill_ids=self._credit(steps, composite_ids),
+                        meta={"dsl": json.dumps(steps), "depth": len(steps)})
+
+    def sample(self, task: Task, skills: list[Skill], n: int, seed: int = 0) -> list[Proposal]:
+        from ..library_search.search import search
+
+        if task.kind != "arc":
+            return [Proposal(code=s.code, context_skill_ids=[s.id]) for s in skills[:n]]
+        order, extras, plain, composite_ids = self._steer(task, skills)
+        pairs = [(e.input, e.output) for e in task.train]
+        res = search(pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras)
+        props = [self._proposal(c, composite_ids) for c in res.candidates[:n]]
+        # plain-code skills (LLM/agent-written) are tried as they are, in the remaining slots
+        props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in plain[: max(0, n - len(props))]]
+        return props
+
+    def refine(self, task: Task, parent: Attempt, skills: list[Skill], n: int, seed: int = 0) -> list[Proposal]:
+        from ..library_search.search import diagnose, mutate
+
+        steps = _steps(parent.meta)
+        if task.kind != "arc" or not steps:
+            return []
+        pairs = [(e.input, e.output) for e in task.train]
+        order, _, _, composite_ids = self._steer(task, skills)
+        pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
+        cands = mutate(steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern, order=order)
+        return [self._proposal(c, composite_ids) for c in cands[:n]]

@@ -1,0 +1,105 @@
+"""Search one task for one iteration: retrieve -> sample -> execute -> REX refine -> execute -> vote.
+
+Pure engine code: it talks to the proposer, the environment and the library through their
+protocols and journals attempts in the run directory. Nothing here reads hidden test outputs.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+import numpy as np
+
+from .context import RunContext
+from .domain import Attempt, Task, attempt_id
+from .environments.base import Evaluation
+from .proposers.base import Proposal
+from .rex import RexState
+from .vote import weighted_vote
+
+
+def task_rng(seed: int, iteration: int, task_id: str) -> np.random.Generator:
+    h = int(hashlib.sha256(f"{seed}:{iteration}:{task_id}".encode()).hexdigest()[:12], 16)
+    return np.random.default_rng(h)
+
+
+def _attempts_from(ctx: RunContext, task: Task, props: list[Proposal], evals: list[Evaluation], iteration: int,
+                   mode: str, parent: Attempt | None, slot: int) -> list[Attempt]:
+    out = []
+    for j, (p, e) in enumerate(zip(props, evals)):
+        aid = attempt_id(task.id, p.code, iteration, mode, parent.id if parent else None, salt=str(slot + j))
+        out.append(Attempt(
+            id=aid, task_id=task.id, code=p.code, mode=mode, parent_id=parent.id if parent else None,
+            proposer=ctx.proposer.name, iteration=iteration, train_outputs=e.train_outputs,
+            train_correct=e.train_correct, train_accuracy=e.train_accuracy, test_outputs=e.test_outputs,
+            pixel_accuracy=e.pixel_accuracy, error=e.error, runtime_s=e.runtime_s,
+            context_skill_ids=list(p.context_skill_ids), meta={**p.meta, **e.meta},
+        ))
+    return out
+
+
+def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]:
+    cfg = ctx.config
+    task = ctx.tasks[task_id]
+    assert task.test_outputs is None, "search only ever sees public tasks"
+    env = ctx.env(task)
+    rng = task_rng(cfg.seed, iteration, task_id)
+    t0 = time.perf_counter()
+    # Attempts already journalled for this task and iteration (a resumed run) count towards the budget.
+    attempts: list[Attempt] = ctx.run_dir.attempts(iteration, task_id)
+    query = env.describe(task)
+    skills = [s.skill for s in ctx.library.retrieve_for_sampling(query, cfg.k_skills, kind=task.kind)]
+
+    def n_correct() -> int:
+        return sum(a.fully_correct for a in attempts)
+
+    def record(props: list[Proposal], mode: str, parent: Attempt | None) -> None:
+        if not props:
+            return
+        evals = env.evaluate(task, [p.code for p in props])
+        new = _attempts_from(ctx, task, props, evals, iteration, mode, parent, slot=len(attempts))
+        attempts.extend(ctx.run_dir.journal(iteration, new))
+
+    # -- sampling --------------------------------------------------------------------------
+    done = sum(a.mode == "sample" for a in attempts)
+    while done < cfg.budget_sample and n_correct() < cfg.early_stop_correct:
+        n = min(cfg.sample_batch, cfg.budget_sample - done)
+        props = ctx.proposer.sample(task, skills, n, seed=int(rng.integers(2**31)))[:n]
+        if not props:
+            break
+        record(props, "sample", None)
+        done += len(props)
+
+    # -- refinement, parents chosen by REX ---------------------------------------------------
+    rex = RexState(c=cfg.rex_c)
+    for a in attempts:
+        if a.mode == "refine" and a.parent_id:
+            rex.refined[a.parent_id] = rex.refined.get(a.parent_id, 0) + 1
+    refined = sum(a.mode == "refine" for a in attempts)
+    while refined < cfg.budget_refine and n_correct() < cfg.early_stop_correct:
+        pool = [(a.id, a.train_accuracy) for a in attempts if not a.fully_correct]
+        pid = rex.choose(pool, rng)
+        if pid is None:
+            break
+        parent = next(a for a in attempts if a.id == pid)
+        rquery = env.feedback(task, parent)
+        rskills = [s.skill for s in ctx.library.retrieve_for_refinement(query, rquery, cfg.k_skills, kind=task.kind)]
+        props = ctx.proposer.refine(task, parent, rskills, 1, seed=int(rng.integers(2**31)))[:1]
+        refined += 1  # a proposer that returns nothing still spends the slot: the budget is a bound
+        for p in props:
+            # the parent's own context skills share in the refinement's outcome (refine EMA)
+            p.context_skill_ids = list(dict.fromkeys(p.context_skill_ids + parent.context_skill_ids))
+        record(props, "refine", parent)
+
+    groups = weighted_vote(attempts)
+    best = max(attempts, key=lambda a: a.train_accuracy, default=None)
+    return {
+        "task_id": task_id, "iteration": iteration, "attempts": len(attempts),
+        "n_correct": n_correct(), "train_solved": n_correct() > 0,
+        "best_train_accuracy": best.train_accuracy if best else 0.0,
+        "best_attempt_id": best.id if best else None,
+        "submissions": [g.test_outputs for g in groups], "vote_weights": [g.weight for g in groups],
+        "vote_attempt_ids": [g.attempt_ids[:5] for g in groups],
+        "wall_s": round(time.perf_counter() - t0, 3),
+    }
