@@ -11,6 +11,7 @@ the primitive categories suited to its error pattern first. Retrieved skills tha
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from skills_store.schema import Skill, SkillIn
@@ -56,6 +57,31 @@ def _steps(meta: dict) -> list | None:
         return [(s[0], dict(s[1])) for s in steps]
     except (ValueError, TypeError, IndexError):
         return None
+
+
+_FILE_RE = re.compile(r"(?:/[\w.-]+)+|[\w-]+\.[A-Za-z0-9]{1,5}\b")
+
+
+def file_names(text: str) -> list[str]:
+    """Paths and file names mentioned in an instruction, in order of first appearance."""
+    return list(dict.fromkeys(m.group(0) for m in _FILE_RE.finditer(text)))
+
+
+def reuse_scripts(task: Task, skills: list[Skill], n: int) -> list[Proposal]:
+    """Non-ARC tasks: retrieved scripts of similar solved tasks, with the file names their task
+    mentioned replaced, in order, by the ones this instruction mentions."""
+    mine = file_names(task.instruction)
+    out = []
+    for s in skills:
+        if len(out) >= n:
+            break
+        code = s.code
+        theirs = [f for f in file_names(s.description) if f in code]
+        for old, new in zip(theirs, mine):
+            if old != new:
+                code = code.replace(old, new)
+        out.append(Proposal(code=code, context_skill_ids=[s.id], meta={"reused": s.id}))
+    return out
 
 
 class LibrarySearchProposer:
@@ -112,7 +138,7 @@ class LibrarySearchProposer:
         from ..library_search.search import search
 
         if task.kind != "arc":
-            return [Proposal(code=s.code, context_skill_ids=[s.id]) for s in skills[:n]]
+            return reuse_scripts(task, skills, n)
         order, extras, plain, composite_ids = self._steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
         res = search(pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras)
