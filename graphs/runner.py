@@ -66,6 +66,8 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
             library = stack.enter_context(SkillStore(StoreConfig(location=cfg.store or default_store_location(),
                                                                  namespace=cfg.namespace)))
         proposer = make_proposer(cfg, library, {t.kind for t in tasks})
+        if hasattr(proposer, "close"):
+            stack.callback(proposer.close)
         ctx = RunContext(
             config=cfg, tasks={t.id: t.public() for t in tasks}, oracle=Oracle({t.id: t for t in tasks}),
             proposer=proposer, environments=open_environments(cfg, {t.kind for t in tasks}, stack),

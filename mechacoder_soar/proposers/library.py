@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 
 from skills_store.schema import Skill, SkillIn
@@ -29,6 +30,7 @@ class LibrarySearchConfig:
     budget: int = 20_000      # in-process candidate programs per call
     max_depth: int = 3
     k_retrieve: int = 24      # skills retrieved to steer one task's search
+    processes: int = 2        # the search is pure Python: processes, not threads, use both cores
 
 
 def seed_skills() -> list[SkillIn]:
@@ -91,6 +93,26 @@ class LibrarySearchProposer:
         self.config = config or LibrarySearchConfig()
         # primitive name -> seed skill id, so every primitive a program uses gets EMA credit
         self._seed_ids = {s.meta["primitive"]: s.id for s in library.all() if s.source == "seed" and "primitive" in s.meta}
+        self._pool = None
+        self._pool_lock = threading.Lock()
+
+    def _run(self, fn, *args, **kw):
+        """Run a search function in the process pool (spawned: never fork a process that holds
+        Chroma, torch and executor threads)."""
+        if self.config.processes <= 1:
+            return fn(*args, **kw)
+        with self._pool_lock:
+            if self._pool is None:
+                import multiprocessing as mp
+                from concurrent.futures import ProcessPoolExecutor
+
+                self._pool = ProcessPoolExecutor(self.config.processes, mp_context=mp.get_context("spawn"))
+        return self._pool.submit(fn, *args, **kw).result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def _steer(self, task: Task, skills: list[Skill]) -> tuple[list[str], list[list], list[Skill], dict[str, str]]:
         query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
@@ -141,7 +163,7 @@ class LibrarySearchProposer:
             return reuse_scripts(task, skills, n)
         order, extras, plain, composite_ids = self._steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
-        res = search(pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras)
+        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras)
         props = [self._proposal(c, composite_ids) for c in res.candidates[:n]]
         # plain-code skills (LLM/agent-written) are tried as they are, in the remaining slots
         props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in plain[: max(0, n - len(props))]]
@@ -156,5 +178,5 @@ class LibrarySearchProposer:
         pairs = [(e.input, e.output) for e in task.train]
         order, _, _, composite_ids = self._steer(task, skills)
         pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
-        cands = mutate(steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern, order=order)
+        cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern, order=order)
         return [self._proposal(c, composite_ids) for c in cands[:n]]

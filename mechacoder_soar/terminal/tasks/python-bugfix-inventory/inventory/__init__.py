@@ -1,0 +1,1 @@
+"""A tiny inventory and pricing package."""
