@@ -33,6 +33,7 @@ class RunConfig:
     hindsight_best: int = 5         # greedy-diverse selection: best-by-accuracy half ...
     hindsight_diverse: int = 5      # ... and output-distinct lowest half (SOAR: 25 + 25)
     refine_pairs_per_bin: int = 2
+    learn: bool = True              # False: search and score only (evaluation at a fixed library)
     adapt: bool = False             # test-time adaptation: learn from pseudo-labels only
     search_time_s: float = 20.0     # library search: time limit per task per call
     search_depth: int = 3

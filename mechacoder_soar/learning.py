@@ -76,6 +76,10 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: di
 
 def learn_iteration(ctx: RunContext, iteration: int, summaries: list[dict]) -> dict[str, Any]:
     before = ctx.library.stats()["skills"]
+    if not ctx.config.learn:
+        st = ctx.library.stats()
+        return {"iteration": iteration, "new_skills": 0, "duplicates": 0, "library_size": st["skills"],
+                "library_before": before, "by_source": st["by_source"]}
     batch: list[SkillIn] = []
     for s in summaries:
         task = ctx.tasks[s["task_id"]]
