@@ -35,6 +35,7 @@ _GROUPS = [
     ("tb", "app", "tb"),
     ("distill", "app", "distill"),
     ("report", "register", None),
+    ("curriculum", "register", None),
 ]
 
 for _mod, _attr, _name in _GROUPS:
