@@ -12,13 +12,17 @@ Nothing here reads hidden test outputs.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from skills_store.schema import SkillIn
 
 from .context import RunContext
+from .diversity import DiversityConfig, program_diversity
 from .domain import Attempt, Task
 from .selection import accuracy_bin, balance_bins, greedy_diverse
+
+log = logging.getLogger(__name__)
 
 
 def _scalar_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -106,12 +110,18 @@ def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], lear
         s["test_pass_at_2"] = p2
     ctx.run_dir.finalize(all_attempts)
     scored = [x for x in scores if x is not None]
+    div = program_diversity(all_attempts)
+    collapsed = bool(all_attempts) and div["distinct_ratio"] < DiversityConfig().floor
+    if collapsed:
+        log.warning(f"program diversity collapsed in iteration {iteration}: "
+                f"{div['distinct_ratio']:.2f} distinct outputs per valid attempt")
     row = {
         "iteration": iteration, "tasks": len(summaries), "attempts": len(all_attempts),
         "train_solved": sum(1 for s in summaries if s["train_solved"]),
         "test_pass_at_2": (sum(scored) / len(scored)) if scored else None,
         "new_skills": learned.get("new_skills", 0), "library_size": learned.get("library_size", 0),
         "by_source": learned.get("by_source", {}), "wall_s": round(wall_s, 2),
+        "diversity": div, "diversity_collapsed": collapsed,
         "per_task": [{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
                                         "test_pass_at_2", "best_attempt_id")} for s in summaries],
     }
