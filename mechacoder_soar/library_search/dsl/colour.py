@@ -1,0 +1,191 @@
+"""Colour: maps learned from the train pairs, recolouring, keeping/removing colours, recolouring
+objects by size."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, input_colours, new_colours, output_colours, same_shapes
+
+
+def colour_map(grid, mapping=()):
+    g = np.asarray(grid)
+    out = g.copy()
+    for a, b in mapping:
+        out[g == a] = b
+    return out
+
+
+def recolour_nonbg(grid, colour=1, bg=0):
+    g = np.asarray(grid)
+    return np.where(g != bg, colour, g)
+
+
+def keep_colour(grid, colour=1, bg=0):
+    g = np.asarray(grid)
+    return np.where(g == colour, g, bg)
+
+
+def remove_colour(grid, colour=1, bg=0):
+    g = np.asarray(grid)
+    return np.where(g == colour, bg, g)
+
+
+def _components(g, conn, multicolour, bg):
+    # connected components of non-background cells: list of (colour or -1, list of (r, c))
+    h, w = g.shape
+    seen = np.zeros((h, w), dtype=bool)
+    nbrs = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+    if conn == 8:
+        nbrs = nbrs + [(-1, -1), (-1, 1), (1, -1), (1, 1)]
+    comps = []
+    for r in range(h):
+        for c in range(w):
+            if seen[r, c] or g[r, c] == bg:
+                continue
+            col = g[r, c]
+            seen[r, c] = True
+            stack, cells = [(r, c)], []
+            while stack:
+                y, x = stack.pop()
+                cells.append((y, x))
+                for dy, dx in nbrs:
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < h and 0 <= nx < w and not seen[ny, nx] and g[ny, nx] != bg \
+                            and (multicolour or g[ny, nx] == col):
+                        seen[ny, nx] = True
+                        stack.append((ny, nx))
+            comps.append((-1 if multicolour else int(col), cells))
+    return comps
+
+
+def recolour_by_size(grid, mapping=(), conn=4, bg=0, default=-1):
+    # each single-colour object whose size is in the mapping is painted that colour; others take
+    # `default` when it is >= 0 ("objects of size 6 turn red, all others blue")
+    g = np.asarray(grid)
+    out = g.copy()
+    table = {int(s): int(c) for s, c in mapping}
+    for _, cells in _components(g, conn, False, bg):
+        c = table.get(len(cells), default)
+        if c >= 0:
+            ys, xs = zip(*cells)
+            out[list(ys), list(xs)] = c
+    return out
+
+
+def recolour_by_size_rank(grid, colours=(), conn=4, bg=0):
+    # objects sorted largest first (ties: top-left first) take colours[0], colours[1], ...
+    g = np.asarray(grid)
+    out = g.copy()
+    comps = _components(g, conn, False, bg)
+    order = sorted(range(len(comps)), key=lambda i: (-len(comps[i][1]), min(comps[i][1])))
+    for rank, i in enumerate(order):
+        if rank < len(colours):
+            ys, xs = zip(*comps[i][1])
+            out[list(ys), list(xs)] = colours[rank]
+    return out
+
+
+def majority_colour_cell(grid, which="most", bg=0):
+    # a 1x1 grid holding the most (or least) frequent non-background colour
+    g = np.asarray(grid)
+    vals, counts = np.unique(g[g != bg], return_counts=True)
+    if len(vals) == 0:
+        raise ValueError("no non-background colour")
+    k = np.argmax(counts) if which == "most" else np.argmin(counts)
+    return np.array([[vals[k]]], dtype=g.dtype)
+
+
+# ---------------------------------------------------------------- parameter inference
+
+
+def infer_colour_map(pairs: Pairs) -> list[dict]:
+    """A cell-wise colour map consistent with every pair (same shapes); identity entries dropped."""
+    if not pairs or not same_shapes(pairs):
+        return []
+    table: dict[int, int] = {}
+    for a, b in pairs:
+        for x in np.unique(a).tolist():
+            ys = np.unique(b[a == x]).tolist()
+            if len(ys) != 1 or table.setdefault(x, ys[0]) != ys[0]:
+                return []
+    mapping = [[a, b] for a, b in sorted(table.items()) if a != b]
+    return [{"mapping": mapping}] if mapping else []
+
+
+def _recolour_space(pairs: Pairs) -> list[dict]:
+    return [{"colour": c, "bg": b} for b in bg_options(pairs) for c in output_colours(pairs, b)[:3]]
+
+
+def _colour_choice_space(pairs: Pairs) -> list[dict]:
+    out = []
+    for b in bg_options(pairs):
+        out += [{"colour": c, "bg": b} for c in input_colours(pairs) if c != b]
+    return out
+
+
+def _infer_by_size(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    res = []
+    for b in bg_options(pairs):
+        for conn in (4, 8):
+            table: dict[int, int] = {}
+            ranks: dict[int, int] = {}
+            ok_size, ok_rank = True, True
+            for a, o in pairs:
+                comps = _components(a, conn, False, b)
+                order = sorted(range(len(comps)), key=lambda i: (-len(comps[i][1]), min(comps[i][1])))
+                for rank, i in enumerate(order):
+                    ys, xs = zip(*comps[i][1])
+                    cs = np.unique(o[list(ys), list(xs)])
+                    if len(cs) != 1:
+                        ok_size = ok_rank = False
+                        break
+                    c = int(cs[0])
+                    n = len(comps[i][1])
+                    if table.setdefault(n, c) != c:
+                        ok_size = False
+                    if ranks.setdefault(rank, c) != c:
+                        ok_rank = False
+                if not (ok_size or ok_rank):
+                    break
+            if ok_size and table:
+                # compact form first: the most common target colour as default, the rest listed —
+                # it generalises to object sizes never seen in training
+                counts: dict[int, int] = {}
+                for c in table.values():
+                    counts[c] = counts.get(c, 0) + 1
+                dflt = max(counts, key=lambda c: counts[c])
+                if len(counts) > 1:
+                    rest = sorted([[s, c] for s, c in table.items() if c != dflt])
+                    res.append(("size", {"mapping": rest, "conn": conn, "bg": b, "default": dflt}))
+                res.append(("size", {"mapping": sorted([[s, c] for s, c in table.items()]), "conn": conn, "bg": b}))
+            if ok_rank and ranks:
+                res.append(("rank", {"colours": [ranks[i] for i in range(len(ranks))], "conn": conn, "bg": b}))
+    return res
+
+
+def _by_size_infer(pairs: Pairs) -> list[dict]:
+    return [p for kind, p in _infer_by_size(pairs) if kind == "size"]
+
+
+def _by_rank_infer(pairs: Pairs) -> list[dict]:
+    return [p for kind, p in _infer_by_size(pairs) if kind == "rank"]
+
+
+register(colour_map, category="colour", cost=1.0, infer=infer_colour_map,
+         description="Replace colours cell by cell with a fixed colour-to-colour map learned from the train pairs.")
+register(recolour_nonbg, category="colour", cost=1.1, space=_recolour_space,
+         description="Paint every non-background cell a single colour.")
+register(keep_colour, category="colour", cost=1.2, space=_colour_choice_space,
+         description="Keep only the cells of one colour; everything else becomes background.")
+register(remove_colour, category="colour", cost=1.2, space=_colour_choice_space,
+         description="Erase one colour (turn its cells into background), keeping the rest.")
+register(recolour_by_size, category="colour", cost=1.3, infer=_by_size_infer, helpers=[_components],
+         description="Recolour each object according to its size (number of cells), with a size-to-colour table learned from the train pairs.")
+register(recolour_by_size_rank, category="colour", cost=1.3, infer=_by_rank_infer, helpers=[_components],
+         description="Recolour objects by size rank: the largest object gets the first colour, the next largest the second, and so on.")
+register(majority_colour_cell, category="colour", cost=1.3,
+         space=lambda pairs: [{"which": w, "bg": b} for b in bg_options(pairs) for w in ("most", "least")],
+         description="Summarise the grid as a single cell of its most (or least) frequent non-background colour.")

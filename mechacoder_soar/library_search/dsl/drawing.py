@@ -1,0 +1,167 @@
+"""Drawing: fill enclosed areas, outlines and halos, rays from pixels, connecting same-colour
+pixels, frames."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, input_colours, new_colours, same_shapes
+
+
+def _outside(g, bg):
+    # background cells 4-connected to the border
+    h, w = g.shape
+    free = g == bg
+    out = np.zeros((h, w), dtype=bool)
+    stack = [(y, x) for y in range(h) for x in (0, w - 1) if free[y, x]]
+    stack += [(y, x) for x in range(w) for y in (0, h - 1) if free[y, x]]
+    for y, x in stack:
+        out[y, x] = True
+    while stack:
+        y, x = stack.pop()
+        for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+            if 0 <= ny < h and 0 <= nx < w and free[ny, nx] and not out[ny, nx]:
+                out[ny, nx] = True
+                stack.append((ny, nx))
+    return out
+
+
+def fill_enclosed(grid, colour=1, bg=0):
+    g = np.asarray(grid)
+    out = g.copy()
+    out[(g == bg) & ~_outside(g, bg)] = colour
+    return out
+
+
+def _neighbours_mask(m, diag):
+    # cells with at least one 4- (or 8-) neighbour in mask m
+    p = np.pad(m, 1)
+    r = p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
+    if diag:
+        r = r | p[:-2, :-2] | p[:-2, 2:] | p[2:, :-2] | p[2:, 2:]
+    return r
+
+
+def halo(grid, colour=1, diag=True, bg=0):
+    # paint background cells that touch an object
+    g = np.asarray(grid)
+    out = g.copy()
+    out[(g == bg) & _neighbours_mask(g != bg, diag)] = colour
+    return out
+
+
+def hollow(grid, bg=0):
+    # erase object interiors (cells whose four neighbours share their colour), keeping outlines
+    g = np.asarray(grid)
+    p = np.pad(g, 1, constant_values=-1)
+    same = (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
+    out = g.copy()
+    out[same & (g != bg)] = bg
+    return out
+
+
+def fill_interior(grid, colour=1, bg=0):
+    # recolour object interiors (cells whose four neighbours share their colour)
+    g = np.asarray(grid)
+    p = np.pad(g, 1, constant_values=-1)
+    same = (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
+    out = g.copy()
+    out[same & (g != bg)] = colour
+    return out
+
+
+def rays(grid, directions="hv", stop=False, colour=-1, bg=0):
+    # every non-background pixel (of `colour`, or any when -1) extends its colour over background
+    # in the given directions, to the edge or (stop=True) to the first non-background cell
+    g = np.asarray(grid)
+    out = g.copy()
+    h, w = g.shape
+    dirs = {"up": [(-1, 0)], "down": [(1, 0)], "left": [(0, -1)], "right": [(0, 1)],
+            "h": [(0, -1), (0, 1)], "v": [(-1, 0), (1, 0)],
+            "hv": [(0, -1), (0, 1), (-1, 0), (1, 0)], "diag": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
+            "all": [(0, -1), (0, 1), (-1, 0), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)]}[directions]
+    ys, xs = np.nonzero((g != bg) if colour == -1 else (g == colour))
+    for y, x in zip(ys.tolist(), xs.tolist()):
+        c = g[y, x]
+        for dy, dx in dirs:
+            ny, nx = y + dy, x + dx
+            while 0 <= ny < h and 0 <= nx < w:
+                if g[ny, nx] != bg:
+                    if stop:
+                        break
+                else:
+                    out[ny, nx] = c
+                ny, nx = ny + dy, nx + dx
+    return out
+
+
+def connect_same_colour(grid, diagonal=False, bg=0):
+    # join same-colour pixels that share a row or column (and diagonal) with a line of their colour
+    # over background: per line, everything between the first and last pixel of each colour
+    g = np.asarray(grid)
+    out = g.copy()
+    h, w = g.shape
+    lines = [[(y, x) for x in range(w)] for y in range(h)] + [[(y, x) for y in range(h)] for x in range(w)]
+    if diagonal:
+        for d in range(-h + 1, w):
+            lines.append([(y, y + d) for y in range(h) if 0 <= y + d < w])
+            lines.append([(y, d + h - 1 - y) for y in range(h) if 0 <= d + h - 1 - y < w])
+    for cells in lines:
+        vals = [g[y, x] for y, x in cells]
+        first, last = {}, {}
+        for i, v in enumerate(vals):
+            if v != bg:
+                first.setdefault(v, i)
+                last[v] = i
+        for v, i0 in first.items():
+            for i in range(i0 + 1, last[v]):
+                y, x = cells[i]
+                if out[y, x] == bg:
+                    out[y, x] = v
+    return out
+
+
+def draw_frame(grid, colour=1):
+    g = np.asarray(grid).copy()
+    g[0, :] = colour
+    g[-1, :] = colour
+    g[:, 0] = colour
+    g[:, -1] = colour
+    return g
+
+
+def _colour_space(pairs: Pairs) -> list[dict]:
+    return [{"colour": c, "bg": b} for b in bg_options(pairs) for c in new_colours(pairs, b)[:2]]
+
+
+def _rays_space(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    res = []
+    for b in bg_options(pairs):
+        cols = [-1] + [c for c in input_colours(pairs) if c != b][:3]
+        for d in ("hv", "h", "v", "up", "down", "left", "right", "diag", "all"):
+            for stop in (False, True):
+                for c in cols:
+                    res.append({"directions": d, "stop": stop, "colour": c, "bg": b})
+    return res
+
+
+register(fill_enclosed, category="drawing", cost=1.0, helpers=[_outside], space=_colour_space,
+         description="Fill background regions that are fully enclosed (not connected to the border) with a colour.")
+register(halo, category="drawing", cost=1.2, helpers=[_neighbours_mask],
+         space=lambda pairs: [{**p, "diag": d} for p in _colour_space(pairs) for d in (True, False)],
+         description="Draw a one-cell outline (halo) in a colour on the background around every object.")
+register(hollow, category="drawing", cost=1.2,
+         space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],
+         description="Hollow out solid objects: erase interior cells and keep only their outlines.")
+register(fill_interior, category="drawing", cost=1.2, space=_colour_space,
+         description="Recolour the interior cells of solid objects, keeping their outline colour.")
+register(rays, category="drawing", cost=1.3, space=_rays_space,
+         description="Shoot lines from pixels: every (coloured) pixel extends its colour horizontally, vertically or diagonally to the edge or the next object.")
+register(connect_same_colour, category="drawing", cost=1.2,
+         space=lambda pairs: [{"diagonal": d, "bg": b} for b in bg_options(pairs) for d in (False, True)],
+         description="Connect pairs of same-coloured pixels that share a row, column (or diagonal) with a straight line of that colour.")
+register(draw_frame, category="drawing", cost=1.3,
+         space=lambda pairs: [{"colour": c} for c in new_colours(pairs, bg_options(pairs)[0])[:2]],
+         description="Paint the outer border (frame) of the grid in one colour.")

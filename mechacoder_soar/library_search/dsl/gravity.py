@@ -1,0 +1,44 @@
+"""Gravity and sorting: cells fall towards an edge; rows/columns sorted by how full they are."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, same_shapes
+
+
+def gravity(grid, direction="down", bg=0):
+    # non-background cells slide towards one edge, keeping their order along each column/row
+    g = np.asarray(grid)
+    t = {"down": g, "up": g[::-1], "right": g.T, "left": g.T[::-1]}[direction]
+    out = np.full_like(t, bg)
+    h = t.shape[0]
+    for j in range(t.shape[1]):
+        col = t[:, j]
+        vals = col[col != bg]
+        out[h - len(vals):, j] = vals
+    return {"down": out, "up": out[::-1], "right": out.T, "left": out[::-1].T}[direction]
+
+
+def sort_lines(grid, axis="rows", descending=True, bg=0):
+    # reorder rows (or columns) by their count of non-background cells
+    g = np.asarray(grid)
+    t = g if axis == "rows" else g.T
+    counts = (t != bg).sum(axis=1)
+    order = np.argsort(-counts if descending else counts, kind="stable")
+    t = t[order]
+    return t if axis == "rows" else t.T
+
+
+def _space(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    return [{"direction": d, "bg": b} for b in bg_options(pairs) for d in ("down", "up", "left", "right")]
+
+
+register(gravity, category="gravity", cost=1.1, space=_space,
+         description="Gravity: let all non-background cells fall down (or up, left, right) until they stack against the edge.")
+register(sort_lines, category="gravity", cost=1.3,
+         space=lambda pairs: [] if not same_shapes(pairs) else [
+             {"axis": a, "descending": d, "bg": b} for b in bg_options(pairs) for a in ("rows", "cols") for d in (True, False)],
+         description="Sort the rows (or columns) by how many non-background cells they contain.")

@@ -1,0 +1,305 @@
+"""Objects: connected components, choosing one (largest, smallest, unique colour/shape, extreme
+position...), cropping/keeping/removing/recolouring it, bounding boxes, counting."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, new_colours, same_shapes
+from .colour import _components
+
+SELECTORS = [
+    "largest", "smallest", "unique_colour", "unique_shape", "most_colours", "bbox_largest",
+    "bbox_smallest", "densest", "sparsest", "top", "bottom", "left", "right", "symmetric",
+    "asymmetric", "common_shape",
+]
+
+
+def _select(g, comps, selector):
+    # index of the chosen component; ties go to the first in scan order
+    if not comps:
+        raise ValueError("no objects")
+    n = len(comps)
+    sizes = [len(c[1]) for c in comps]
+    boxes = []
+    for _, cells in comps:
+        ys = [p[0] for p in cells]
+        xs = [p[1] for p in cells]
+        boxes.append((min(ys), min(xs), max(ys) + 1, max(xs) + 1))
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes]
+
+    def shape_key(i):
+        y0, x0 = boxes[i][0], boxes[i][1]
+        return (boxes[i][2] - y0, boxes[i][3] - x0, tuple(sorted((y - y0, x - x0) for y, x in comps[i][1])))
+
+    def colours(i):
+        return set(int(g[y, x]) for y, x in comps[i][1])
+
+    def pick_unique(keys):
+        counts = {}
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+        idx = [i for i in range(n) if counts[keys[i]] == 1]
+        if len(idx) != 1:
+            raise ValueError("no unique object")
+        return idx[0]
+
+    if selector == "largest":
+        return max(range(n), key=lambda i: sizes[i])
+    if selector == "smallest":
+        return min(range(n), key=lambda i: sizes[i])
+    if selector == "bbox_largest":
+        return max(range(n), key=lambda i: areas[i])
+    if selector == "bbox_smallest":
+        return min(range(n), key=lambda i: areas[i])
+    if selector == "densest":
+        return max(range(n), key=lambda i: sizes[i] / areas[i])
+    if selector == "sparsest":
+        return min(range(n), key=lambda i: sizes[i] / areas[i])
+    if selector == "most_colours":
+        return max(range(n), key=lambda i: len(colours(i)))
+    if selector == "top":
+        return min(range(n), key=lambda i: boxes[i][0])
+    if selector == "bottom":
+        return max(range(n), key=lambda i: boxes[i][2])
+    if selector == "left":
+        return min(range(n), key=lambda i: boxes[i][1])
+    if selector == "right":
+        return max(range(n), key=lambda i: boxes[i][3])
+    if selector == "unique_colour":
+        return pick_unique([tuple(sorted(colours(i))) for i in range(n)])
+    if selector == "unique_shape":
+        return pick_unique([shape_key(i) for i in range(n)])
+    if selector == "common_shape":
+        keys = [shape_key(i) for i in range(n)]
+        return max(range(n), key=lambda i: keys.count(keys[i]))
+    if selector in ("symmetric", "asymmetric"):
+        flags = []
+        for i in range(n):
+            y0, x0, y1, x1 = boxes[i]
+            sub = g[y0:y1, x0:x1]
+            flags.append(bool(np.array_equal(sub, sub[:, ::-1]) or np.array_equal(sub, sub[::-1])))
+        want = selector == "symmetric"
+        idx = [i for i in range(n) if flags[i] == want]
+        if len(idx) != 1:
+            raise ValueError("no unique (a)symmetric object")
+        return idx[0]
+    raise ValueError(f"unknown selector {selector!r}")
+
+
+def crop_object(grid, selector="largest", conn=8, multicolour=True, bg=0, isolate=False):
+    g = np.asarray(grid)
+    comps = _components(g, conn, multicolour, bg)
+    i = _select(g, comps, selector)
+    ys = [p[0] for p in comps[i][1]]
+    xs = [p[1] for p in comps[i][1]]
+    y0, x0 = min(ys), min(xs)
+    if not isolate:
+        return g[y0:max(ys) + 1, x0:max(xs) + 1]
+    out = np.full((max(ys) + 1 - y0, max(xs) + 1 - x0), bg, dtype=g.dtype)
+    for y, x in comps[i][1]:
+        out[y - y0, x - x0] = g[y, x]
+    return out
+
+
+def keep_object(grid, selector="largest", conn=8, multicolour=True, bg=0):
+    g = np.asarray(grid)
+    comps = _components(g, conn, multicolour, bg)
+    i = _select(g, comps, selector)
+    out = np.full_like(g, bg)
+    for y, x in comps[i][1]:
+        out[y, x] = g[y, x]
+    return out
+
+
+def remove_object(grid, selector="largest", conn=8, multicolour=True, bg=0):
+    g = np.asarray(grid)
+    comps = _components(g, conn, multicolour, bg)
+    i = _select(g, comps, selector)
+    out = g.copy()
+    for y, x in comps[i][1]:
+        out[y, x] = bg
+    return out
+
+
+def recolour_object(grid, selector="largest", colour=1, conn=8, multicolour=False, bg=0):
+    g = np.asarray(grid)
+    comps = _components(g, conn, multicolour, bg)
+    i = _select(g, comps, selector)
+    out = g.copy()
+    for y, x in comps[i][1]:
+        out[y, x] = colour
+    return out
+
+
+def draw_bboxes(grid, colour=1, conn=8, bg=0):
+    # outline the bounding box of every object, painting only background cells
+    g = np.asarray(grid)
+    out = g.copy()
+    h, w = g.shape
+    for _, cells in _components(g, conn, True, bg):
+        ys = [p[0] for p in cells]
+        xs = [p[1] for p in cells]
+        y0, x0, y1, x1 = max(min(ys) - 1, 0), max(min(xs) - 1, 0), min(max(ys) + 1, h - 1), min(max(xs) + 1, w - 1)
+        for y in range(y0, y1 + 1):
+            for x in (x0, x1):
+                if out[y, x] == bg:
+                    out[y, x] = colour
+        for x in range(x0, x1 + 1):
+            for y in (y0, y1):
+                if out[y, x] == bg:
+                    out[y, x] = colour
+    return out
+
+
+def fill_bboxes(grid, colour=1, conn=8, bg=0):
+    # fill the background cells inside every object's bounding box
+    g = np.asarray(grid)
+    out = g.copy()
+    for _, cells in _components(g, conn, True, bg):
+        ys = [p[0] for p in cells]
+        xs = [p[1] for p in cells]
+        sub = out[min(ys):max(ys) + 1, min(xs):max(xs) + 1]
+        sub[sub == bg] = colour
+    return out
+
+
+def count_objects_row(grid, conn=8, multicolour=True, bg=0, vertical=False):
+    # a 1 x n strip (n = number of objects) of the most common object colour
+    g = np.asarray(grid)
+    comps = _components(g, conn, multicolour, bg)
+    if not comps:
+        raise ValueError("no objects")
+    vals, counts = np.unique(g[g != bg], return_counts=True)
+    out = np.full((1, len(comps)), vals[np.argmax(counts)], dtype=g.dtype)
+    return out.T if vertical else out
+
+
+# ---------------------------------------------------------------- parameter inference
+
+
+@lru_cache(maxsize=4096)
+def _cached_comps(key: bytes, shape: tuple, conn: int, multi: bool, bg: int):
+    g = np.frombuffer(key, dtype=np.int64).reshape(shape)
+    return g, _components(g, conn, multi, bg)
+
+
+def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    return _cached_comps(a.tobytes(), a.shape, conn, multi, bg)
+
+
+@lru_cache(maxsize=65536)
+def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str):
+    g, comps = _cached_comps(key, shape, conn, multi, bg)
+    return _select(g, comps, selector)
+
+
+def _select_of(a: np.ndarray, conn: int, multi: bool, bg: int, selector: str):
+    """(grid, components, chosen index) with both cached across inference calls."""
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    g, comps = _cached_comps(a.tobytes(), a.shape, conn, multi, bg)
+    return g, comps, _cached_select(a.tobytes(), a.shape, conn, multi, bg, selector)
+
+
+_DEFAULT_SETTINGS = [(8, True), (4, False), (8, False), (4, True)]
+
+
+def _crop_infer(pairs: Pairs) -> list[dict]:
+    """Settings whose chosen object's bounding box has the output's shape in every pair, checked
+    with cached components; if no setting fits (an intermediate step), a few common defaults."""
+    fits = []
+    for b in bg_options(pairs):
+        for conn, multi in _DEFAULT_SETTINGS:
+            for sel in SELECTORS:
+                ok = True
+                for a, o in pairs:
+                    try:
+                        g, comps, i = _select_of(a, conn, multi, b, sel)
+                    except Exception:
+                        ok = False
+                        break
+                    ys = [p[0] for p in comps[i][1]]
+                    xs = [p[1] for p in comps[i][1]]
+                    if (max(ys) - min(ys) + 1, max(xs) - min(xs) + 1) != o.shape:
+                        ok = False
+                        break
+                if ok:
+                    fits.append({"selector": sel, "conn": conn, "multicolour": multi, "bg": b})
+    if not fits:
+        b = bg_options(pairs)[0]
+        return [{"selector": s, "conn": 8, "multicolour": True, "bg": b} for s in ("largest", "smallest")]
+    out = []
+    for p in fits:
+        out.append(p)
+        out.append({**p, "isolate": True})
+    return out
+
+
+def _object_edit_infer(kind: str):
+    """Rank (selector, connectivity, bg[, colour]) settings for keep/remove/recolour by rebuilding
+    each prediction from cached components — far cheaper than calling the primitive per setting."""
+
+    def infer(pairs: Pairs) -> list[dict]:
+        if not same_shapes(pairs):
+            return []
+        scored = []
+        for b in bg_options(pairs):
+            colours = new_colours(pairs, b)[:2] if kind == "recolour" else [None]
+            for conn, multi in _DEFAULT_SETTINGS:
+                for sel in SELECTORS:
+                    for col in colours:
+                        exact, pix, ok = 0, 0.0, True
+                        for a, o in pairs:
+                            try:
+                                g, comps, i = _select_of(a, conn, multi, b, sel)
+                            except Exception:
+                                ok = False
+                                break
+                            ys = [p[0] for p in comps[i][1]]
+                            xs = [p[1] for p in comps[i][1]]
+                            if kind == "keep":
+                                pred = np.full_like(a, b)
+                                pred[ys, xs] = a[ys, xs]
+                            elif kind == "remove":
+                                pred = a.copy()
+                                pred[ys, xs] = b
+                            else:
+                                pred = a.copy()
+                                pred[ys, xs] = col
+                            eq = float((pred == o).mean())
+                            exact += eq == 1.0
+                            pix += eq
+                        if ok:
+                            p = {"selector": sel, "conn": conn, "multicolour": multi, "bg": b}
+                            if col is not None:
+                                p["colour"] = col
+                            scored.append((-exact, -pix, len(scored), p))
+        scored.sort(key=lambda t: t[:3])
+        return [t[3] for t in scored[:6]]
+
+    return infer
+
+
+register(crop_object, category="objects", cost=1.0, infer=_crop_infer, helpers=[_components, _select],
+         description="Find connected objects, choose one (largest, smallest, unique colour or shape, most colours, topmost...) and crop the grid to its bounding box.")
+register(keep_object, category="objects", cost=1.3, infer=_object_edit_infer("keep"), helpers=[_components, _select],
+         description="Keep only one chosen object (largest, smallest, unique...) in place and erase everything else.")
+register(remove_object, category="objects", cost=1.3, infer=_object_edit_infer("remove"), helpers=[_components, _select],
+         description="Erase one chosen object (largest, smallest, unique...) and keep the rest of the grid.")
+register(recolour_object, category="objects", cost=1.3, infer=_object_edit_infer("recolour"), helpers=[_components, _select],
+         description="Recolour one chosen object (largest, smallest, unique shape...) with a single colour.")
+register(draw_bboxes, category="objects", cost=1.4, helpers=[_components],
+         space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
+                              for c in new_colours(pairs, b)[:2] for k in (8, 4)],
+         description="Draw a one-cell rectangle outline around each object's bounding box.")
+register(fill_bboxes, category="objects", cost=1.4, helpers=[_components],
+         space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
+                              for c in new_colours(pairs, b)[:2] for k in (8, 4)],
+         description="Fill the empty (background) cells inside each object's bounding box with a colour.")
+register(count_objects_row, category="objects", cost=1.5, helpers=[_components],
+         space=lambda pairs: [{"conn": k, "multicolour": m, "bg": b, "vertical": v} for b in bg_options(pairs)
+                              for k, m in _DEFAULT_SETTINGS for v in (False, True)],
+         description="Count the objects and output a strip with one cell per object, in the dominant colour.")

@@ -1,0 +1,195 @@
+"""Partition: split a grid into cells by separator lines (or into equal parts), then combine the
+cells (boolean overlay, stacking), pick one, or summarise each as a pixel."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, output_colours
+
+
+def _split(g, parts):
+    # parts="sep": cut along full rows/columns of one colour; "h2"/"v3"...: equal horizontal
+    # (side by side) or vertical (stacked) parts, with a one-line separator allowed between them
+    h, w = g.shape
+    if parts == "sep":
+        # candidate separator colours: those with full rows/columns; best is the one giving
+        # equal-shaped cells, then more lines, then a non-zero colour (blank rows are usually background)
+        best, best_key = None, None
+        for c in np.unique(g).tolist():
+            rows = [i for i in range(h) if (g[i] == c).all()]
+            cols = [j for j in range(w) if (g[:, j] == c).all()]
+            if (not rows and not cols) or len(rows) == h or len(cols) == w:
+                continue
+            rb = [-1] + rows + [h]
+            cb = [-1] + cols + [w]
+            cells = []
+            for i in range(len(rb) - 1):
+                row = []
+                for j in range(len(cb) - 1):
+                    if rb[i + 1] - rb[i] > 1 and cb[j + 1] - cb[j] > 1:
+                        row.append(g[rb[i] + 1:rb[i + 1], cb[j] + 1:cb[j + 1]])
+                if row:
+                    cells.append(row)
+            if not cells or sum(len(r) for r in cells) < 2:
+                continue
+            equal = len({x.shape for r in cells for x in r}) == 1
+            key = (equal, len(rows) + len(cols), c != 0)
+            if best_key is None or key > best_key:
+                best, best_key = cells, key
+        if best is None:
+            raise ValueError("no separators")
+        return best
+    n = int(parts[1:])
+    size = h if parts[0] == "v" else w
+    for sep in (0, 1):
+        if (size - sep * (n - 1)) % n == 0:
+            k = (size - sep * (n - 1)) // n
+            if k == 0:
+                continue
+            starts = [i * (k + sep) for i in range(n)]
+            if parts[0] == "v":
+                return [[g[s:s + k]] for s in starts]
+            return [[g[:, s:s + k] for s in starts]]
+    raise ValueError("grid does not split evenly")
+
+
+def cells_overlay(grid, parts="sep", op="and", colour=1, bg=0):
+    # combine equal-size cells: boolean op over their non-background masks painted in `colour`,
+    # or "stack"/"stack_rev": later (earlier) cells drawn over the others
+    g = np.asarray(grid)
+    cells = [c for row in _split(g, parts) for c in row]
+    if len({c.shape for c in cells}) != 1:
+        raise ValueError("cells differ in shape")
+    if op in ("stack", "stack_rev"):
+        seq = cells if op == "stack" else cells[::-1]
+        out = np.full_like(seq[0], bg)
+        for c in seq:
+            out[c != bg] = c[c != bg]
+        return out
+    ms = [c != bg for c in cells]
+    if op == "and":
+        m = np.logical_and.reduce(ms)
+    elif op == "or":
+        m = np.logical_or.reduce(ms)
+    elif op == "xor":
+        m = np.sum(ms, axis=0) == 1
+    elif op == "nor":
+        m = ~np.logical_or.reduce(ms)
+    elif op == "first_only":
+        m = ms[0] & ~np.logical_or.reduce(ms[1:])
+    elif op == "last_only":
+        m = ms[-1] & ~np.logical_or.reduce(ms[:-1])
+    else:
+        raise ValueError(f"unknown op {op!r}")
+    return np.where(m, colour, bg)
+
+
+def select_cell(grid, parts="sep", which="most_filled", bg=0):
+    g = np.asarray(grid)
+    cells = [c for row in _split(g, parts) for c in row]
+    filled = [int((c != bg).sum()) for c in cells]
+    ncol = [len(set(np.unique(c).tolist()) - {bg}) for c in cells]
+    keys = [c.tobytes() + bytes(str(c.shape), "ascii") for c in cells]
+    if which == "most_filled":
+        return cells[int(np.argmax(filled))]
+    if which == "least_filled":
+        return cells[int(np.argmin(filled))]
+    if which == "most_colours":
+        return cells[int(np.argmax(ncol))]
+    if which == "least_colours":
+        return cells[int(np.argmin(ncol))]
+    if which == "unique":
+        idx = [i for i in range(len(cells)) if keys.count(keys[i]) == 1]
+        if len(idx) != 1:
+            raise ValueError("no unique cell")
+        return cells[idx[0]]
+    if which == "common":
+        return cells[max(range(len(cells)), key=lambda i: keys.count(keys[i]))]
+    if which in ("first", "last"):
+        return cells[0 if which == "first" else -1]
+    raise ValueError(f"unknown choice {which!r}")
+
+
+def cells_summary(grid, bg=0):
+    # each separator-delimited cell becomes one pixel: its most common non-background colour
+    g = np.asarray(grid)
+    cells = _split(g, "sep")
+    if len({len(r) for r in cells}) != 1:
+        raise ValueError("ragged cell layout")
+    out = np.full((len(cells), len(cells[0])), bg, dtype=g.dtype)
+    for i, row in enumerate(cells):
+        for j, c in enumerate(row):
+            v = c[c != bg]
+            if len(v):
+                vals, counts = np.unique(v, return_counts=True)
+                out[i, j] = vals[np.argmax(counts)]
+    return out
+
+
+def remove_separators(grid):
+    g = np.asarray(grid)
+    cells = _split(g, "sep")
+    return np.vstack([np.hstack(row) for row in cells])
+
+
+PARTS = ("sep", "h2", "v2", "h3", "v3", "h4", "v4")
+
+
+def _overlay_space(pairs: Pairs) -> list[dict]:
+    res = []
+    for b in bg_options(pairs):
+        cols = output_colours(pairs, b)[:1] or [1]
+        for parts in PARTS:
+            for op in ("and", "or", "xor", "nor", "first_only", "last_only"):
+                res.append({"parts": parts, "op": op, "colour": cols[0], "bg": b})
+            for op in ("stack", "stack_rev"):
+                res.append({"parts": parts, "op": op, "colour": 0, "bg": b})
+    return res
+
+
+def _overlay_filter(pairs: Pairs) -> list[dict]:
+    # only settings whose cell shape equals the output shape are worth trying
+    out = []
+    for p in _overlay_space(pairs):
+        ok = True
+        for a, o in pairs:
+            try:
+                cells = _split(a, p["parts"])
+            except Exception:
+                ok = False
+                break
+            if cells[0][0].shape != o.shape:
+                ok = False
+                break
+        if ok:
+            out.append(p)
+    return out
+
+
+def _select_space(pairs: Pairs) -> list[dict]:
+    res = []
+    for b in bg_options(pairs):
+        for parts in PARTS:
+            ok = True
+            for a, _ in pairs:
+                try:
+                    _split(a, parts)
+                except Exception:
+                    ok = False
+                    break
+            if ok:
+                res += [{"parts": parts, "which": w, "bg": b} for w in (
+                    "most_filled", "least_filled", "most_colours", "least_colours", "unique", "common", "first", "last")]
+    return res
+
+
+register(cells_overlay, category="partition", cost=1.0, space=_overlay_filter, helpers=[_split],
+         description="Split the grid into equal cells (by separator lines or halves/thirds) and overlay them: AND/OR/XOR/NOR of their filled cells in one colour, or stack them.")
+register(select_cell, category="partition", cost=1.1, space=_select_space, helpers=[_split],
+         description="Split the grid into cells by separator lines (or equal parts) and pick one: most/least filled, most colours, the odd one out...")
+register(cells_summary, category="partition", cost=1.2, helpers=[_split],
+         space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],
+         description="Split the grid by separator lines and summarise each cell as one pixel of its main colour.")
+register(remove_separators, category="partition", cost=1.3, helpers=[_split],
+         description="Delete the separator lines of a partitioned grid, joining the cells together.")

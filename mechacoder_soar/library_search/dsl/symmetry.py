@@ -1,0 +1,146 @@
+"""Symmetry: make a grid symmetric by overlaying its mirror images, repair masked cells from a
+symmetric or periodic counterpart, and crop out the repaired region."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, input_colours, same_shapes, vanishing_colours
+
+
+def symmetrize(grid, mode="lr", bg=0):
+    # fill background cells from the grid's mirror images (the union of all symmetric copies)
+    g = np.asarray(grid)
+    views = {"lr": [g[:, ::-1]], "ud": [g[::-1]], "both": [g[:, ::-1], g[::-1], g[::-1, ::-1]],
+             "diag": [g.T], "rot4": [np.rot90(g, 1), np.rot90(g, 2), np.rot90(g, 3)],
+             "all": [g[:, ::-1], g[::-1], g[::-1, ::-1], g.T, np.rot90(g, 1), np.rot90(g, 3), g[::-1, ::-1].T]}[mode]
+    out = g.copy()
+    for v in views:
+        if v.shape != g.shape:
+            raise ValueError("symmetry needs a square grid")
+        m = (out == bg) & (v != bg)
+        out[m] = v[m]
+    return out
+
+
+def _repair(g, mode, mask):
+    # fill cells equal to `mask` from their counterpart under a symmetry (mirror axes found by
+    # best agreement, so off-centre patterns work) or under the smallest consistent period
+    h, w = g.shape
+    known = g != mask
+    out = g.copy()
+
+    def best_axis(n, axis):
+        best, best_s = None, -1.0
+        for s in range(n // 2, 2 * n - 2 - n // 2 + 1):
+            idx = np.arange(n)
+            mir = s - idx
+            ok = (mir >= 0) & (mir < n)
+            if ok.sum() < n // 2 + 1:
+                continue
+            a = g[idx[ok]] if axis == 0 else g[:, idx[ok]]
+            b = g[mir[ok]] if axis == 0 else g[:, mir[ok]]
+            ka = known[idx[ok]] if axis == 0 else known[:, idx[ok]]
+            kb = known[mir[ok]] if axis == 0 else known[:, mir[ok]]
+            both = ka & kb
+            if both.sum() == 0:
+                continue
+            score = (a[both] == b[both]).mean() + 1e-3 * ok.sum() / n
+            if score > best_s:
+                best, best_s = s, score
+        return best
+
+    if mode == "periodic":
+        ys, xs = np.indices((h, w))
+        kv, gv = known.ravel(), g.ravel()
+        cands = sorted((py * px, py, px) for py in range(1, h + 1) for px in range(1, w + 1)
+                       if (py, px) != (h, w))
+        for _, py, px in cands:
+            cls = ((ys % py) * px + xs % px).ravel()
+            hi = np.full(py * px, -1)
+            lo = np.full(py * px, 99)
+            np.maximum.at(hi, cls[kv], gv[kv])
+            np.minimum.at(lo, cls[kv], gv[kv])
+            seen = hi >= 0
+            if np.all(hi[seen] == lo[seen]):
+                fill = ~kv & seen[cls]
+                res = gv.copy()
+                res[fill] = hi[cls[fill]]
+                return res.reshape(h, w)
+        raise ValueError("no period found")
+    maps = []
+    if mode in ("lr", "both"):
+        s = best_axis(w, 1)
+        if s is not None:
+            maps.append(lambda y, x, s=s: (y, s - x))
+    if mode in ("ud", "both"):
+        s = best_axis(h, 0)
+        if s is not None:
+            maps.append(lambda y, x, s=s: (s - y, x))
+    if mode == "both" and len(maps) == 2:
+        maps.append(lambda y, x, f=maps[0], g2=maps[1]: g2(*f(y, x)))
+    if mode == "diag":
+        maps.append(lambda y, x: (x, y))
+        maps.append(lambda y, x: (w - 1 - x, h - 1 - y))
+    if mode == "rot4":
+        maps.append(lambda y, x: (x, w - 1 - y))
+        maps.append(lambda y, x: (h - 1 - y, w - 1 - x))
+        maps.append(lambda y, x: (w - 1 - x, y))
+    if not maps:
+        raise ValueError("no symmetry found")
+    for _ in range(2):
+        for y, x in zip(*np.nonzero(out == mask)):
+            for f in maps:
+                yy, xx = f(int(y), int(x))
+                if 0 <= yy < h and 0 <= xx < w and out[yy, xx] != mask:
+                    out[y, x] = out[yy, xx]
+                    break
+    return out
+
+
+def repair_masked(grid, mode="lr", mask=0):
+    return _repair(np.asarray(grid), mode, mask)
+
+
+def crop_repaired(grid, mode="lr", mask=0):
+    # repair the masked region, then return just that region (what was hidden under the mask)
+    g = np.asarray(grid)
+    ys, xs = np.nonzero(g == mask)
+    if len(ys) == 0:
+        raise ValueError("no masked cells")
+    out = _repair(g, mode, mask)
+    return out[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+MODES = ("lr", "ud", "both", "rot4", "diag", "periodic")
+
+
+def _repair_space(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    masks = vanishing_colours(pairs) or [0]
+    return [{"mode": m, "mask": c} for c in masks[:2] for m in MODES]
+
+
+def _crop_space(pairs: Pairs) -> list[dict]:
+    masks = []
+    for c in input_colours(pairs):
+        ok = True
+        for a, b in pairs:
+            ys, xs = np.nonzero(a == c)
+            if len(ys) == 0 or (ys.max() - ys.min() + 1, xs.max() - xs.min() + 1) != b.shape:
+                ok = False
+                break
+        if ok:
+            masks.append(c)
+    return [{"mode": m, "mask": c} for c in masks[:2] for m in MODES]
+
+
+register(symmetrize, category="symmetry", cost=1.2,
+         space=lambda pairs: [] if not same_shapes(pairs) else [
+             {"mode": m, "bg": b} for b in bg_options(pairs) for m in ("lr", "ud", "both", "diag", "rot4", "all")],
+         description="Make the grid symmetric by copying its mirror images (left-right, up-down, both, diagonal or rotational) onto empty cells.")
+register(repair_masked, category="symmetry", cost=1.2, space=_repair_space, helpers=[_repair],
+         description="Repair a damaged symmetric or periodic pattern: cells of the mask colour are restored from their mirror or repeating counterparts.")
+register(crop_repaired, category="symmetry", cost=1.2, space=_crop_space, helpers=[_repair],
+         description="Find the rectangle hidden under a mask colour in a symmetric or periodic pattern and output what belongs there.")

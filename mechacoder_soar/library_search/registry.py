@@ -1,0 +1,140 @@
+"""The primitive record and the registry the DSL modules fill.
+
+Each primitive is written once as ordinary Python in a `dsl/*.py` module. Its *source* (with any
+shared helpers inlined as nested functions) is what a rendered program carries into the sandbox,
+and its in-process `fn` is compiled from exactly that source in a namespace holding only `np` —
+so a primitive that leans on a module global fails at import time here, not later in a sandbox.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+CATEGORIES = (
+    "geometry", "colour", "objects", "drawing", "gravity", "symmetry", "denoise", "partition",
+)
+
+Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
+Infer = Callable[[Pairs], list[dict]]
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+    description: str
+    category: str
+    source: str
+    fn: Callable[..., Any]
+    infer: Infer | None
+    cost: float = 1.0
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def build_source(fn: Callable, helpers: Iterable[Callable] = ()) -> str:
+    """`fn`'s source with each helper's source inserted as a nested def at the top of its body
+    (after the docstring), so the result needs nothing but numpy."""
+    src = textwrap.dedent(inspect.getsource(fn))
+    helpers = list(helpers)
+    if not helpers:
+        return src
+    fdef = ast.parse(src).body[0]
+    body = fdef.body
+    first = body[0]
+    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str) and len(body) > 1):
+        first = body[1]
+    lines = src.splitlines()
+    idx = first.lineno - 1
+    indent = lines[idx][: len(lines[idx]) - len(lines[idx].lstrip())]
+    nested: list[str] = []
+    for h in helpers:
+        nested.extend(textwrap.indent(textwrap.dedent(inspect.getsource(h)), indent).splitlines())
+    lines[idx:idx] = nested
+    return "\n".join(lines) + "\n"
+
+
+def compile_source(name: str, source: str) -> Callable:
+    ns: dict[str, Any] = {"np": np, "__builtins__": builtins}
+    exec(compile(source, f"<primitive {name}>", "exec"), ns)
+    fn = ns.get(name)
+    if not callable(fn):
+        raise ValueError(f"primitive source does not define a function named {name!r}")
+    return fn
+
+
+def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence[dict]]") -> Infer:
+    """Parameter inference by trying every setting in a small `space` on the pairs. `space` may be
+    a function of the pairs (e.g. colours seen in them). Settings that reproduce every output
+    exactly come first, then the rest by pixel agreement on the first pair; settings that raise on
+    the first pair are dropped. Only settings exact on the first pair are run on the others, which
+    keeps inference about one primitive call per setting. When nothing matches the output shape
+    (the step is an intermediate one) the space order is kept, so likelier settings come first."""
+    fixed = None if callable(space) else list(space)
+
+    def infer(pairs: Pairs) -> list[dict]:
+        if not pairs:
+            return []
+        settings = fixed if fixed is not None else list(space(pairs))
+        a0, b0 = pairs[0]
+        scored = []
+        for i, params in enumerate(settings):
+            try:
+                o = np.asarray(fn(a0, **params))
+            except Exception:
+                continue
+            pix = float((o == b0).mean()) if o.shape == b0.shape else -1.0
+            exact = 0
+            if pix == 1.0:
+                exact = 1
+                for a, b in pairs[1:]:
+                    try:
+                        o = np.asarray(fn(a, **params))
+                    except Exception:
+                        exact = 0
+                        break
+                    if o.shape != b.shape or not (o == b).all():
+                        exact = 0
+                        break
+            scored.append((-exact, -pix, i, params))
+        scored.sort(key=lambda t: t[:3])
+        return [t[3] for t in scored]
+
+    return infer
+
+
+def register(
+    fn: Callable,
+    *,
+    description: str,
+    category: str,
+    infer: Infer | None = None,
+    space: "Sequence[dict] | Callable[[Pairs], Sequence[dict]] | None" = None,
+    cost: float = 1.0,
+    helpers: Iterable[Callable] = (),
+) -> Primitive:
+    """Add `fn` to PRIMITIVES. `space` (a small list of param dicts, or a function of the pairs that
+    proposes one) gives enumerative inference ranked by fit; `infer` gives a custom one; neither
+    means the primitive takes no parameters."""
+    name = fn.__name__
+    if category not in CATEGORIES:
+        raise ValueError(f"primitive {name!r}: unknown category {category!r}; use one of {CATEGORIES}")
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} registered twice")
+    if infer is not None and space is not None:
+        raise ValueError(f"primitive {name!r}: give either infer or space, not both")
+    source = build_source(fn, helpers)
+    compiled = compile_source(name, source)
+    if space is not None:
+        infer = enum_infer(compiled, space)
+    prim = Primitive(name=name, description=description, category=category, source=source,
+                     fn=compiled, infer=infer, cost=cost)
+    PRIMITIVES[name] = prim
+    return prim

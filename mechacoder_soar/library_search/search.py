@@ -1,0 +1,446 @@
+"""Enumerative composition search over the primitive library (icecuber-style, in-process).
+
+Uniform-cost search over step lists: every node is a program, evaluated on all train and test
+inputs when created. Cheap primitives (and those the caller prefers, via `order`) come first;
+parameters are inferred from (current intermediate grids, train outputs); a node whose grids equal
+a node seen before — over every train and test input — or that fails on any input is pruned; a
+node whose shapes already match the outputs gets a free "colour-map fix" child. Budget (programs
+evaluated) and wall time are hard limits.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .primitives import PRIMITIVES, Grid, Step, apply_step, render_program, to_array, to_grid, validate_steps
+from .registry import CATEGORIES
+
+COLOUR_FIX = "colour_map"
+
+# which categories to try first when refining a parent with a given error pattern
+PATTERN_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "wrong_shape": ("geometry", "objects", "partition", "symmetry"),
+    "right_shape_wrong_colours": ("colour", "objects", "denoise"),
+    "few_pixels_off": ("denoise", "drawing", "symmetry", "colour", "objects"),
+    "right_shape_wrong_content": ("drawing", "objects", "gravity", "symmetry", "colour", "denoise"),
+    "error": CATEGORIES,
+    "correct": (),
+}
+
+
+@dataclass
+class SearchConfig:
+    max_depth: int = 3
+    budget: int = 5000                 # max candidate programs evaluated (each run on all inputs)
+    time_limit_s: float = 30.0
+    max_params_per_step: int = 3       # inferred settings tried per (node, primitive)
+    max_candidates: int = 10           # candidates returned
+    shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
+    preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
+    colour_fix: bool = True            # try a learned colour map on nodes with the right shapes
+    max_open_nodes: int = 50_000       # expandable nodes kept (bounds memory)
+    stop_after_solutions: int = 2      # stop once this many distinct train-correct answers exist (0: never)
+
+    def __post_init__(self) -> None:
+        if self.max_depth < 1:
+            raise ValueError(f"SearchConfig.max_depth must be >= 1, got {self.max_depth}")
+        if self.budget < 1:
+            raise ValueError(f"SearchConfig.budget must be >= 1, got {self.budget}")
+        if self.time_limit_s <= 0:
+            raise ValueError(f"SearchConfig.time_limit_s must be > 0, got {self.time_limit_s}")
+        if self.max_params_per_step < 1:
+            raise ValueError(f"SearchConfig.max_params_per_step must be >= 1, got {self.max_params_per_step}")
+
+
+@dataclass
+class Candidate:
+    steps: list[Step]
+    train_correct: list[bool]
+    train_accuracy: float
+    pixel_score: float
+    test_outputs: list[Grid]
+    train_outputs: list[Grid] = field(default_factory=list)
+    cost: float = 0.0
+
+    @property
+    def fully_correct(self) -> bool:
+        return bool(self.train_correct) and all(self.train_correct)
+
+    @property
+    def code(self) -> str:
+        """The candidate as one standalone `transform` module (see `render_program`)."""
+        return render_program(self.steps)
+
+
+@dataclass
+class SearchResult:
+    candidates: list[Candidate]
+    n_evaluated: int
+    elapsed_s: float
+    exhausted: str = ""   # "budget", "time", "solved" (enough solutions) or "" (space exhausted)
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.candidates) and self.candidates[0].fully_correct
+
+
+State = tuple[np.ndarray, ...]
+
+
+def _key(state: State) -> bytes:
+    return b"|".join(np.asarray(a.shape, dtype=np.int64).tobytes() + np.ascontiguousarray(a, dtype=np.int64).tobytes()
+                     for a in state)
+
+
+def _params_key(params: dict) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+def _params_cost(params: dict) -> float:
+    # description-length tie-break: among equally cheap programs prefer the one with less to
+    # specify (a 6-entry colour map that happens to fit beats nothing; a plain flip beats it)
+    return 0.003 * len(json.dumps(params)) if params else 0.0
+
+
+class _Engine:
+    """Shared evaluation machinery: inputs, budget/deadline accounting, dedup and scoring."""
+
+    def __init__(self, train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig):
+        if not train_pairs:
+            raise ValueError("search needs at least one train pair")
+        self.config = config
+        self.start = time.perf_counter()
+        self.deadline = self.start + config.time_limit_s
+        ins, outs = [], []
+        for i, pair in enumerate(train_pairs):
+            try:
+                a, b = (pair["input"], pair["output"]) if isinstance(pair, dict) else pair
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"train pair {i} must be (input, output) or a dict with 'input'/'output'") from None
+            ins.append(to_array(a))
+            outs.append(to_array(b))
+        self.ins, self.outs = ins, outs
+        self.tests = [to_array(t) for t in test_inputs]
+        self.n_train = len(ins)
+        self.n_evaluated = 0
+        self.exhausted = ""
+        self.seen: set[bytes] = set()
+        self.correct: dict[bytes, Candidate] = {}     # keyed by test outputs: distinct answers only
+        self.near: list[tuple[tuple, int, Candidate]] = []
+        self._tiebreak = 0
+
+    # ---- limits
+    def out_of_budget(self) -> bool:
+        if self.exhausted:
+            return True
+        if self.config.stop_after_solutions and len(self.correct) >= self.config.stop_after_solutions:
+            self.exhausted = "solved"
+            return True
+        if self.n_evaluated >= self.config.budget:
+            self.exhausted = "budget"
+        elif time.perf_counter() >= self.deadline:
+            self.exhausted = "time"
+        return bool(self.exhausted)
+
+    # ---- evaluation
+    def apply(self, step: Step, state: State) -> State | None:
+        out = []
+        for a in state:
+            r = apply_step(step, a)
+            if r is None:
+                return None
+            out.append(r)
+        return tuple(out)
+
+    def train_pairs_of(self, state: State) -> list[tuple[np.ndarray, np.ndarray]]:
+        return list(zip(state[: self.n_train], self.outs))
+
+    def shapes_match(self, state: State) -> bool:
+        return all(a.shape == b.shape for a, b in zip(state[: self.n_train], self.outs))
+
+    def infer(self, name: str, state: State) -> list[dict]:
+        prim = PRIMITIVES[name]
+        if prim.infer is None:
+            return [{}]
+        try:
+            params = prim.infer(self.train_pairs_of(state))
+        except Exception:
+            return []
+        return list(params)[: self.config.max_params_per_step]
+
+    def evaluate(self, steps: list[Step], state: State | None, cost: float) -> Candidate | None:
+        """Count one evaluation; prune failures and duplicates; score and record the rest."""
+        self.n_evaluated += 1
+        if state is None:
+            return None
+        k = _key(state)
+        if k in self.seen:
+            return None
+        self.seen.add(k)
+        return self.record(steps, state, cost)
+
+    def record(self, steps: list[Step], state: State, cost: float) -> Candidate:
+        train = state[: self.n_train]
+        correct, pix = [], 0.0
+        for a, b in zip(train, self.outs):
+            if a.shape == b.shape:
+                eq = float((a == b).mean())
+                pix += eq
+                correct.append(eq == 1.0)
+            else:
+                correct.append(False)
+        cand = Candidate(
+            steps=list(steps), train_correct=correct, train_accuracy=sum(correct) / len(correct),
+            pixel_score=pix / len(correct), test_outputs=[to_grid(t) for t in state[self.n_train:]],
+            train_outputs=[to_grid(a) for a in train], cost=cost,
+        )
+        if cand.fully_correct:
+            tk = _key(state[self.n_train:])
+            if tk not in self.correct or self.correct[tk].cost > cost:
+                self.correct[tk] = cand
+        else:
+            rank = (cand.train_accuracy, cand.pixel_score, -cost)
+            self._tiebreak += 1
+            item = (rank, -self._tiebreak, cand)
+            if len(self.near) < self.config.max_candidates:
+                heapq.heappush(self.near, item)
+            elif item[:2] > self.near[0][:2]:
+                heapq.heapreplace(self.near, item)
+        return cand
+
+    def colour_fix(self, steps: list[Step], state: State, cost: float, cand: Candidate) -> None:
+        if (not self.config.colour_fix or cand.fully_correct or self.out_of_budget()
+                or not self.shapes_match(state) or (steps and steps[-1][0] == COLOUR_FIX)):
+            return
+        for params in self.infer(COLOUR_FIX, state):
+            step = (COLOUR_FIX, params)
+            self.evaluate(steps + [step], self.apply(step, state),
+                          cost + PRIMITIVES[COLOUR_FIX].cost + _params_cost(params))
+
+    def run_program(self, steps: Sequence[Step]) -> State | None:
+        state: State | None = tuple(self.ins) + tuple(self.tests)
+        for step in steps:
+            state = self.apply(step, state)
+            if state is None:
+                return None
+        return state
+
+    def result(self) -> SearchResult:
+        correct = sorted(self.correct.values(), key=lambda c: (c.cost, len(c.steps)))
+        near = [c for _, _, c in sorted(self.near, key=lambda t: t[:2], reverse=True)]
+        # a near miss whose test answer duplicates a correct one adds nothing
+        answers = {json.dumps(c.test_outputs) for c in correct}
+        near = [c for c in near if json.dumps(c.test_outputs) not in answers]
+        cands = (correct + near)[: self.config.max_candidates]
+        return SearchResult(candidates=cands, n_evaluated=self.n_evaluated,
+                            elapsed_s=time.perf_counter() - self.start, exhausted=self.exhausted)
+
+
+def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig,
+                        categories: Sequence[str] = ()) -> list[tuple[float, str]]:
+    """(effective cost, name), cheapest first: `order` names get a discount that shrinks with rank,
+    preferred categories a smaller one."""
+    pref = {n: i for i, n in enumerate(order or []) if n in PRIMITIVES}
+    out = []
+    for name, p in PRIMITIVES.items():
+        c = p.cost
+        if name in pref:
+            c = c * config.preferred_discount + 0.01 * pref[name]
+        elif p.category in categories:
+            c = c * (0.5 + 0.5 * config.preferred_discount) + 0.05 * categories.index(p.category)
+        out.append((c, name))
+    out.sort()
+    return out
+
+
+def search(
+    train_pairs: Sequence,
+    test_inputs: Sequence,
+    config: SearchConfig | None = None,
+    order: list[str] | None = None,
+    extra_programs: Iterable[Sequence[Step]] = (),
+) -> SearchResult:
+    """Compose primitives up to `config.max_depth`, cheapest first, until the budget, the time limit
+    or the space runs out. `train_pairs`: (input, output) tuples or {'input','output'} dicts.
+    `order`: primitive names to prefer. `extra_programs`: learned compositions, tried first and
+    then extended like depth-1 nodes. Candidates: fully-correct first (cheapest first, one per
+    distinct test answer), then near misses by train accuracy and pixel score."""
+    config = config or SearchConfig()
+    eng = _Engine(train_pairs, test_inputs, config)
+    prims = _ordered_primitives(order, config)
+    root_state: State = tuple(eng.ins) + tuple(eng.tests)
+    eng.seen.add(_key(root_state))
+    # heap entries: (priority, tiebreak, index of the next primitive to try, steps, grids,
+    # node cost incl. shape penalty, depth). One entry per node: popping it tries primitive `idx`
+    # and re-pushes the node for idx + 1, which enumerates children cheapest-first lazily.
+    heap: list[tuple[float, int, int, list[Step], State, float, int]] = []
+    counter = 0
+
+    def push(steps: list[Step], state: State, cost: float, depth: int) -> None:
+        nonlocal counter
+        if depth >= config.max_depth or len(heap) >= config.max_open_nodes:
+            return
+        pen = 0.0 if eng.shapes_match(state) else config.shape_penalty
+        counter += 1
+        heapq.heappush(heap, (cost + pen + prims[0][0], counter, 0, steps, state, cost + pen, depth))
+
+    # learned compositions first, as they are (they were solutions once) and extendable
+    for prog in extra_programs:
+        if eng.out_of_budget():
+            break
+        try:
+            prog = validate_steps(prog)
+        except ValueError:
+            continue
+        state = eng.run_program(prog)
+        cand = eng.evaluate(list(prog), state, 1.0)
+        if cand is not None and state is not None:
+            eng.colour_fix(list(prog), state, 1.0, cand)
+            push(list(prog), state, 1.0, 1)  # a learned composition counts as one step
+
+    push([], root_state, 0.0, 0)
+    while heap and not eng.out_of_budget():
+        _, _, idx, steps, state, base, depth = heapq.heappop(heap)
+        if idx + 1 < len(prims):
+            counter += 1
+            heapq.heappush(heap, (base + prims[idx + 1][0], counter, idx + 1, steps, state, base, depth))
+        pcost, name = prims[idx]
+        for params in eng.infer(name, state):
+            if eng.out_of_budget():
+                break
+            step = (name, params)
+            child = eng.apply(step, state)
+            new_steps = steps + [step]
+            cost = base + pcost + _params_cost(params)
+            cand = eng.evaluate(new_steps, child, cost)
+            if cand is None or child is None:
+                continue
+            eng.colour_fix(new_steps, child, cost, cand)
+            push(new_steps, child, cost, depth + 1)
+    return eng.result()
+
+
+def mutate(
+    parent_steps: Sequence[Step],
+    train_pairs: Sequence,
+    test_inputs: Sequence,
+    config: SearchConfig | None = None,
+    error_pattern: str | None = None,
+    order: list[str] | None = None,
+) -> list[Candidate]:
+    """Refine a parent program: re-infer each step's params on its actual intermediate grids, then
+    append, prepend or replace a step, trying the categories suited to `error_pattern` first (see
+    `diagnose`). Returns distinct evaluated candidates, best first, within the budget/time limit."""
+    config = config or SearchConfig()
+    parent = validate_steps(parent_steps)
+    eng = _Engine(train_pairs, test_inputs, config)
+    cats = PATTERN_CATEGORIES.get(error_pattern or "", ())
+    prims = _ordered_primitives(order, config, cats)
+    found: list[Candidate] = []
+
+    def states_of(steps: Sequence[Step]) -> list[State] | None:
+        states: list[State] = [tuple(eng.ins) + tuple(eng.tests)]
+        for step in steps:
+            s = eng.apply(step, states[-1])
+            if s is None:
+                return None
+            states.append(s)
+        return states
+
+    def run_from(state: State, steps: Sequence[Step]) -> State | None:
+        for step in steps:
+            state = eng.apply(step, state)
+            if state is None:
+                return None
+        return state
+
+    def try_program(steps: list[Step], state: State | None) -> None:
+        cand = eng.evaluate(steps, state, float(len(steps)))
+        if cand is not None:
+            found.append(cand)
+
+    root = tuple(eng.ins) + tuple(eng.tests)
+    parent_states = states_of(parent)
+    if parent_states is not None:
+        # variants that reproduce the parent's grids exactly are not new: dedup them away
+        eng.seen.add(_key(parent_states[-1]))
+
+    # 1. re-infer parameters of each step in place, on the grids that step actually sees
+    if parent_states is not None:
+        for i, (name, old) in enumerate(parent):
+            if PRIMITIVES[name].infer is None:
+                continue
+            for params in eng.infer(name, parent_states[i]):
+                if eng.out_of_budget():
+                    break
+                if _params_key(params) == _params_key(old):
+                    continue
+                new = parent[:i] + [(name, params)] + parent[i + 1:]
+                st = eng.apply((name, params), parent_states[i])
+                try_program(new, None if st is None else run_from(st, parent[i + 1:]))
+
+    edits: list[tuple[str, int]] = []
+    if parent_states is not None:
+        edits.append(("append", len(parent)))
+    edits += [("replace", i) for i in range(len(parent) - 1, -1, -1)]
+    edits.append(("prepend", 0))
+    for _, name in prims:
+        for kind, i in edits:
+            if eng.out_of_budget():
+                break
+            if kind == "append":
+                base, rest, head = parent_states[-1], [], parent
+            elif kind == "replace":
+                if parent_states is None and i > 0:
+                    continue
+                base = parent_states[i] if parent_states is not None else root
+                head, rest = parent[:i], parent[i + 1:]
+                if name == parent[i][0]:
+                    continue
+            else:
+                base, head, rest = root, [], parent
+            for params in eng.infer(name, base):
+                if eng.out_of_budget():
+                    break
+                st = eng.apply((name, params), base)
+                if st is not None and rest:
+                    st = run_from(st, rest)
+                new = head + [(name, params)] + rest
+                try_program(new, st)
+    res = eng.result()
+    return res.candidates
+
+
+def diagnose(train_pairs: Sequence, predicted_outputs: Sequence[Any]) -> str:
+    """Classify how predictions miss the train outputs: "error" (a prediction is missing or not a
+    grid), "wrong_shape", "correct", "right_shape_wrong_colours" (the layout of filled cells is
+    right but colours differ), "few_pixels_off" (<= 5% of cells or <= 3 cells wrong), or
+    "right_shape_wrong_content"."""
+    if len(predicted_outputs) != len(train_pairs):
+        return "error"
+    outs, preds = [], []
+    for pair, p in zip(train_pairs, predicted_outputs):
+        b = pair["output"] if isinstance(pair, dict) else pair[1]
+        if p is None:
+            return "error"
+        try:
+            pa = to_array(p)
+        except (ValueError, TypeError):
+            return "error"
+        outs.append(to_array(b))
+        preds.append(pa)
+    if any(a.shape != b.shape for a, b in zip(preds, outs)):
+        return "wrong_shape"
+    wrong = [int((a != b).sum()) for a, b in zip(preds, outs)]
+    if sum(wrong) == 0:
+        return "correct"
+    if all((a != 0).tolist() == (b != 0).tolist() for a, b in zip(preds, outs)):
+        return "right_shape_wrong_colours"
+    if all(w <= 3 or w <= 0.05 * b.size for w, b in zip(wrong, outs)):
+        return "few_pixels_off"
+    return "right_shape_wrong_content"

