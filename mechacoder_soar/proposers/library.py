@@ -35,10 +35,20 @@ class LibrarySearchConfig:
 
 def seed_skills() -> list[SkillIn]:
     """The seed library: one skill per DSL primitive, its source verbatim."""
-    from ..library_search.primitives import PRIMITIVES
+    import inspect
+
+    from ..library_search.primitives import PRIMITIVES, render_program
+
+    def code_of(p) -> str:
+        # A transform-style program when the primitive runs on defaults; otherwise its function,
+        # whose parameters the search infers from the train pairs.
+        params = list(inspect.signature(p.fn).parameters.values())[1:]
+        if all(q.default is not inspect.Parameter.empty for q in params):
+            return render_program([(p.name, {})])
+        return p.source
 
     return [
-        SkillIn(code=p.source, description=p.description, kind="arc", source="seed",
+        SkillIn(code=code_of(p), description=p.description, kind="arc", source="seed",
                 signature=f"{p.name}(grid, **params) -> grid", tags=[p.category],
                 meta={"primitive": p.name, "category": p.category, "seed_version": SEED_VERSION})
         for p in PRIMITIVES.values()
