@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
-EXTRAS=${SOAR_EXTRAS:-server,distill,test}
+EXTRAS=${SOAR_EXTRAS:-server,distill,ray,test}
 
 # Untrusted programs run under bubblewrap; install it when we can (Debian), else the executor
 # falls back to rlimits-only isolation and says so loudly.
@@ -20,6 +20,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# The pip that ships with Python 3.11 (23.x) backtracks through every pandas release (via
+# datasets) into a source build that fails; a current resolver finds the answer directly.
+.venv/bin/python -m pip install -q -U "pip>=25"
 # torch first and pinned: an unpinned torch (pulled in by sentence-transformers) resolves to a
 # multi-GB CUDA build. On a GPU machine set SOAR_TORCH to the build you want.
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
