@@ -73,6 +73,11 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
             proposer=proposer, environments=open_environments(cfg, {t.kind for t in tasks}, stack),
             library=library, run_dir=rd,
         )
+        if cfg.executor != "local":
+            from mechacoder_soar.distributed.ray_search import RaySearchBackend, RaySearchConfig, validate_executor
+
+            validate_executor(cfg.executor)
+            ctx.search_backend = stack.enter_context(RaySearchBackend(ctx, RaySearchConfig.from_run_config(cfg)))
         graph = compile_loop(str(rd.checkpoint_db))
         conf = run_config(THREAD, cfg.concurrency, cfg.iterations)
         if resume and graph.get_state(conf).values:

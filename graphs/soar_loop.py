@@ -62,7 +62,11 @@ def fan_out(state: LoopState) -> list[Send] | str:
 
 
 def search_task_node(inp: TaskInput, runtime: Runtime[RunContext]) -> dict:
-    summary = search_task(runtime.context, inp["task_id"], inp["iteration"])
+    ctx = runtime.context
+    if ctx.search_backend is not None:  # e.g. --executor ray
+        summary = ctx.search_backend(inp["task_id"], inp["iteration"])
+    else:
+        summary = search_task(ctx, inp["task_id"], inp["iteration"])
     return {"results": {_key(inp["iteration"], inp["task_id"]): summary}}
 
 

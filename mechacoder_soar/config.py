@@ -38,6 +38,8 @@ class RunConfig:
     search_time_s: float = 20.0     # library search: time limit per task per call
     search_depth: int = 3
     seed: int = 0
+    executor: str = "local"         # where per-task search runs: "local" | "ray" (mechacoder_soar/distributed)
+    ray_address: str | None = None  # --executor ray: ray.init(address=...); None starts a local cluster
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))

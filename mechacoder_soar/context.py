@@ -22,6 +22,9 @@ class RunContext:
     library: Any                         # skills_store.store.SkillStore
     run_dir: RunDir
     log: Callable[[str], None] = field(default=lambda msg: None)
+    # (task_id, iteration) -> search summary; None runs task_search.search_task in this process.
+    # --executor ray sets a distributed.ray_search.RaySearchBackend here.
+    search_backend: Callable[[str, int], dict[str, Any]] | None = None
 
     def env(self, task: Task) -> Environment:
         try:

@@ -34,9 +34,18 @@ class VectorIndex:
         settings = Settings(anonymized_telemetry=False, allow_reset=False)
         if location.startswith(("http://", "https://")):
             u = urlparse(location)
-            self.client = chromadb.HttpClient(
-                host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
-            )
+            try:
+                self.client = chromadb.HttpClient(
+                    host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
+                )
+            except ValueError as e:
+                # chromadb's own message does not say which server it tried.
+                from .errors import StoreError
+
+                raise StoreError(
+                    f"cannot reach the Chroma server at {location} ({e}); start one with "
+                    "`chroma run --path DIR --host HOST --port PORT`, or pass a directory for an embedded store"
+                ) from None
         else:
             self.client = chromadb.PersistentClient(path=location, settings=settings)
         self._cols: dict[str, object] = {}

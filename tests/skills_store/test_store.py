@@ -29,6 +29,8 @@ def test_add_get_and_retrieve_by_meaning(store):
 
 
 def test_round_trip_across_processes(store_dir):
+    # Embedded only (it takes `store_dir`, not `store`): two processes opening one Chroma directory in
+    # turn. The server-mode round trip is in test_server_mode.py.
     script = textwrap.dedent(f"""
         import sys, json
         sys.path.insert(0, {str(ROOT)!r})
@@ -94,6 +96,9 @@ def test_outcomes_change_ranking_order(store):
     assert store.get(winner).refine_uses == 0
 
 
+# Embedded only: the message under test names embedded Chroma's one-process-per-directory rule. The
+# server-mode lock (one memory service per ledger_dir) is tested in test_server_mode.py.
+@pytest.mark.store_backends("embedded")
 def test_lock_refuses_second_writer(store, store_dir):
     script = f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom skills_store.lock import DirectoryLock\nDirectoryLock({str(store_dir)!r}).acquire()"
     out = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, timeout=60)
