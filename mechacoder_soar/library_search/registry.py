@@ -1,9 +1,14 @@
 """The primitive record and the registry the DSL modules fill.
 
 Each primitive is written once as ordinary Python in a `dsl/*.py` module. Its *source* (with any
-shared helpers inlined as nested functions) is what a rendered program carries into the sandbox,
-and its in-process `fn` is compiled from exactly that source in a namespace holding only `np` —
-so a primitive that leans on a module global fails at import time here, not later in a sandbox.
+shared helpers inlined as nested functions) is what a rendered program carries into the sandbox;
+it is compiled at registration in a namespace holding only `np`, so a primitive that leans on a
+module global fails at import time here, not later in a sandbox.
+
+The in-process `fn` the search calls is the same function body compiled with its helpers as
+globals instead of nested defs, so helpers marked with `mark_cacheable` (connected components,
+grid partitions: pure functions of the grid) are memoised across every primitive and every node
+of a search — the search re-analyses the same intermediate grids thousands of times.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 CATEGORIES = (
-    "geometry", "colour", "objects", "drawing", "gravity", "symmetry", "denoise", "partition",
+    "geometry", "colour", "objects", "drawing", "gravity", "symmetry", "denoise", "partition", "rules",
 )
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
@@ -59,6 +64,72 @@ def build_source(fn: Callable, helpers: Iterable[Callable] = ()) -> str:
         nested.extend(textwrap.indent(textwrap.dedent(inspect.getsource(h)), indent).splitlines())
     lines[idx:idx] = nested
     return "\n".join(lines) + "\n"
+
+
+_CACHEABLE: dict[str, Callable] = {}   # helper name -> memoised in-process version
+_MEMO_MAX = 1024   # entries per helper before its cache is cleared (bounds memory: a 30x30 grid
+                  # and its components are ~100 kB; hits come from nearby nodes anyway)
+
+
+def _memo_key(args: tuple, kwargs: dict) -> tuple:
+    key: list = []
+    for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
+        if isinstance(a, np.ndarray):
+            key.append((a.shape, a.dtype.str, a.tobytes()))
+        else:
+            key.append(a)
+    return tuple(key) + tuple(sorted(kwargs))
+
+
+def mark_cacheable(helper: Callable) -> Callable:
+    """Memoise `helper` (a pure function of arrays and hashables) for in-process primitive calls.
+    Its results are shared between callers, so callers must treat them as read-only. Call it after
+    the def (not as a decorator: the helper's source is inlined verbatim into rendered programs)."""
+    name = helper.__name__
+    fn = compile_source(name, textwrap.dedent(inspect.getsource(helper)))
+    cache: dict = {}
+
+    def memo(*args, **kwargs):
+        k = _memo_key(args, kwargs)
+        try:
+            hit = cache.get(k)
+        except TypeError:           # an unhashable argument: just compute
+            return fn(*args, **kwargs)
+        if hit is None:
+            if len(cache) >= _MEMO_MAX:
+                cache.clear()
+            try:
+                hit = (True, fn(*args, **kwargs))
+            except Exception as e:  # failures are answers too (e.g. "no separators")
+                hit = (False, (type(e), e.args))
+            cache[k] = hit
+        if hit[0]:
+            return hit[1]
+        # a fresh exception each time: re-raising one object would grow its traceback forever
+        raise hit[1][0](*hit[1][1])
+
+    memo.__name__ = name
+    memo.__wrapped__ = fn  # type: ignore[attr-defined]
+    _CACHEABLE[name] = memo
+    return memo
+
+
+def cached(helper: Callable) -> Callable:
+    """The memoised version of a helper registered with `mark_cacheable` (for inference code)."""
+    return _CACHEABLE[helper.__name__]
+
+
+def _compile_fast(fn: Callable, helpers: list[Callable]) -> Callable:
+    """`fn` with its helpers as globals (memoised ones where marked) rather than nested defs."""
+    ns: dict[str, Any] = {"np": np, "__builtins__": builtins}
+    for h in helpers:
+        hn = h.__name__
+        if hn in _CACHEABLE:
+            ns[hn] = _CACHEABLE[hn]
+        else:
+            exec(compile(textwrap.dedent(inspect.getsource(h)), f"<helper {hn}>", "exec"), ns)
+    exec(compile(textwrap.dedent(inspect.getsource(fn)), f"<primitive {fn.__name__}>", "exec"), ns)
+    return ns[fn.__name__]
 
 
 def compile_source(name: str, source: str) -> Callable:
@@ -130,8 +201,10 @@ def register(
         raise ValueError(f"primitive {name!r} registered twice")
     if infer is not None and space is not None:
         raise ValueError(f"primitive {name!r}: give either infer or space, not both")
+    helpers = list(helpers)
     source = build_source(fn, helpers)
-    compiled = compile_source(name, source)
+    compile_source(name, source)   # the rendered form must stand alone: fail here if it does not
+    compiled = _compile_fast(fn, helpers) if helpers else compile_source(name, source)
     if space is not None:
         infer = enum_infer(compiled, space)
     prim = Primitive(name=name, description=description, category=category, source=source,

@@ -26,8 +26,8 @@ COLOUR_FIX = "colour_map"
 PATTERN_CATEGORIES: dict[str, tuple[str, ...]] = {
     "wrong_shape": ("geometry", "objects", "partition", "symmetry"),
     "right_shape_wrong_colours": ("colour", "objects", "denoise"),
-    "few_pixels_off": ("denoise", "drawing", "symmetry", "colour", "objects"),
-    "right_shape_wrong_content": ("drawing", "objects", "gravity", "symmetry", "colour", "denoise"),
+    "few_pixels_off": ("rules", "denoise", "drawing", "symmetry", "colour", "objects"),
+    "right_shape_wrong_content": ("drawing", "objects", "rules", "gravity", "symmetry", "colour", "denoise"),
     "error": CATEGORIES,
     "correct": (),
 }

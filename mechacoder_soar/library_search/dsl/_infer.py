@@ -12,10 +12,24 @@ def same_shapes(pairs: Pairs) -> bool:
     return all(a.shape == b.shape for a, b in pairs)
 
 
+_BG_CACHE: dict[tuple, int] = {}
+
+
 def background(pairs: Pairs) -> int:
-    """0 unless another colour clearly dominates the inputs (ARC's background is 0 in most tasks)."""
+    """0 unless another colour clearly dominates the inputs (ARC's background is 0 in most tasks).
+    Memoised on the input grids: inference asks this of the same intermediate grids repeatedly."""
     if not pairs:
         return 0
+    key = tuple((np.asarray(a).shape, np.asarray(a).tobytes()) for a, _ in pairs)
+    hit = _BG_CACHE.get(key)
+    if hit is None:
+        if len(_BG_CACHE) > 2048:
+            _BG_CACHE.clear()
+        hit = _BG_CACHE[key] = _background(pairs)
+    return hit
+
+
+def _background(pairs: Pairs) -> int:
     cnt = np.bincount(np.concatenate([np.asarray(a).ravel() for a, _ in pairs]).clip(0, 9), minlength=10)
     top = int(np.argmax(cnt))
     return 0 if cnt[0] > 0 and cnt[0] * 2 >= cnt[top] else top

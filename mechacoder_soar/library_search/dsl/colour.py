@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..registry import Pairs, cached, mark_cacheable, register
 from ._infer import bg_options, input_colours, new_colours, output_colours, same_shapes
 
 
@@ -32,31 +32,58 @@ def remove_colour(grid, colour=1, bg=0):
 
 
 def _components(g, conn, multicolour, bg):
-    # connected components of non-background cells: list of (colour or -1, list of (r, c))
+    # connected components of non-background cells, in scan order of their first cell:
+    # list of (colour or -1, list of (r, c)). Vectorised union-find: hook every edge's two roots
+    # to the smaller one, then pointer-jump, until all edges agree; roots end up being the first
+    # (smallest flat index) cell of each component.
+    g = np.asarray(g)
     h, w = g.shape
-    seen = np.zeros((h, w), dtype=bool)
-    nbrs = [(-1, 0), (1, 0), (0, -1), (0, 1)]
-    if conn == 8:
-        nbrs = nbrs + [(-1, -1), (-1, 1), (1, -1), (1, 1)]
+    flat = g.ravel()
+    fg = flat != bg
+    idx = np.arange(h * w).reshape(h, w)
+    offs = [(0, 1), (1, 0)] + ([(1, 1), (1, -1)] if conn == 8 else [])
+    ea, eb = [], []
+    for dy, dx in offs:
+        a = idx[: h - dy, max(0, -dx): w - max(0, dx)].ravel()
+        b = a + dy * w + dx
+        ok = fg[a] & fg[b]
+        if not multicolour:
+            ok &= flat[a] == flat[b]
+        ea.append(a[ok])
+        eb.append(b[ok])
+    ea = np.concatenate(ea)
+    eb = np.concatenate(eb)
+    lab = np.arange(h * w)
+    while len(ea):
+        la, lb = lab[ea], lab[eb]
+        if (la == lb).all():
+            break
+        lo = np.minimum(la, lb)
+        np.minimum.at(lab, la, lo)
+        np.minimum.at(lab, lb, lo)
+        while True:
+            nl = lab[lab]
+            if (nl == lab).all():
+                break
+            lab = nl
+    cells_idx = np.nonzero(fg)[0]
+    if len(cells_idx) == 0:
+        return []
+    roots = lab[cells_idx]
+    order = np.argsort(roots, kind="stable")
+    cells_idx, roots = cells_idx[order], roots[order]
+    starts = np.nonzero(np.r_[True, roots[1:] != roots[:-1]])[0].tolist() + [len(roots)]
+    ys = (cells_idx // w).tolist()
+    xs = (cells_idx % w).tolist()
     comps = []
-    for r in range(h):
-        for c in range(w):
-            if seen[r, c] or g[r, c] == bg:
-                continue
-            col = g[r, c]
-            seen[r, c] = True
-            stack, cells = [(r, c)], []
-            while stack:
-                y, x = stack.pop()
-                cells.append((y, x))
-                for dy, dx in nbrs:
-                    ny, nx = y + dy, x + dx
-                    if 0 <= ny < h and 0 <= nx < w and not seen[ny, nx] and g[ny, nx] != bg \
-                            and (multicolour or g[ny, nx] == col):
-                        seen[ny, nx] = True
-                        stack.append((ny, nx))
-            comps.append((-1 if multicolour else int(col), cells))
+    for i in range(len(starts) - 1):
+        s, e = starts[i], starts[i + 1]
+        col = -1 if multicolour else int(flat[cells_idx[s]])
+        comps.append((col, list(zip(ys[s:e], xs[s:e]))))
     return comps
+
+
+mark_cacheable(_components)
 
 
 def recolour_by_size(grid, mapping=(), conn=4, bg=0, default=-1):
@@ -94,6 +121,30 @@ def majority_colour_cell(grid, which="most", bg=0):
         raise ValueError("no non-background colour")
     k = np.argmax(counts) if which == "most" else np.argmin(counts)
     return np.array([[vals[k]]], dtype=g.dtype)
+
+
+def apply_legend(grid, direction="rl", bg=0):
+    # a legend of two-cell "dominoes" (two different colours side by side) says which colour
+    # becomes which: with "rl" the second (right/lower) cell's colour turns into the first's,
+    # with "lr" the other way round. The dominoes are erased and the map applied to the rest.
+    g = np.asarray(grid)
+    out = g.copy()
+    mapping = {}
+    for _, cells in _components(g, 4, True, bg):
+        if len(cells) == 2:
+            (y0, x0), (y1, x1) = sorted(cells)
+            a, b = int(g[y0, x0]), int(g[y1, x1])
+            if a != b:
+                src, dst = (b, a) if direction == "rl" else (a, b)
+                mapping[src] = dst
+                out[y0, x0] = bg
+                out[y1, x1] = bg
+    if not mapping:
+        raise ValueError("no legend found")
+    res = out.copy()
+    for src, dst in mapping.items():
+        res[out == src] = dst
+    return res
 
 
 # ---------------------------------------------------------------- parameter inference
@@ -134,7 +185,7 @@ def _infer_by_size(pairs: Pairs) -> list[dict]:
             ranks: dict[int, int] = {}
             ok_size, ok_rank = True, True
             for a, o in pairs:
-                comps = _components(a, conn, False, b)
+                comps = cached(_components)(a, conn, False, b)
                 order = sorted(range(len(comps)), key=lambda i: (-len(comps[i][1]), min(comps[i][1])))
                 for rank, i in enumerate(order):
                     ys, xs = zip(*comps[i][1])
@@ -189,3 +240,6 @@ register(recolour_by_size_rank, category="colour", cost=1.3, infer=_by_rank_infe
 register(majority_colour_cell, category="colour", cost=1.3,
          space=lambda pairs: [{"which": w, "bg": b} for b in bg_options(pairs) for w in ("most", "least")],
          description="Summarise the grid as a single cell of its most (or least) frequent non-background colour.")
+register(apply_legend, category="colour", cost=1.3, helpers=[_components],
+         space=lambda pairs: [{"direction": d, "bg": b} for b in bg_options(pairs) for d in ("rl", "lr")],
+         description="Read a colour legend of two-cell pairs (colour A next to colour B), erase it, and recolour the rest of the grid by that key.")

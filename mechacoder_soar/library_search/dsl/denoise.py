@@ -18,43 +18,43 @@ def remove_small_objects(grid, max_size=1, conn=8, bg=0):
     return out
 
 
+def _neighbour_counts(g, exclude=-1):
+    # counts[c, y, x]: how many of the 3x3 neighbourhood of (y, x) (itself included) have colour c
+    h, w = g.shape
+    p = np.pad(g, 1, constant_values=-1)
+    counts = np.zeros((10, h, w), dtype=np.int64)
+    cs = np.arange(10)[:, None, None]
+    for dy in range(3):
+        for dx in range(3):
+            counts += p[dy:dy + h, dx:dx + w][None] == cs
+    if 0 <= exclude < 10:
+        counts[exclude] = 0
+    return counts
+
+
 def replace_noise(grid, noise=5):
     # cells of the noise colour take the most common non-noise colour among their 8 neighbours,
     # repeated until none is left (so noise inside a big shape takes that shape's colour)
     g = np.asarray(grid).copy()
     h, w = g.shape
     for _ in range(max(h, w)):
-        ys, xs = np.nonzero(g == noise)
-        if len(ys) == 0:
+        m = g == noise
+        if not m.any():
             break
-        new = g.copy()
-        for y, x in zip(ys.tolist(), xs.tolist()):
-            nb = g[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2].ravel()
-            nb = nb[nb != noise]
-            if len(nb):
-                vals, counts = np.unique(nb, return_counts=True)
-                new[y, x] = vals[np.argmax(counts)]
-        if np.array_equal(new, g):
+        counts = _neighbour_counts(g, noise)
+        fill = m & (counts.max(axis=0) > 0)
+        if not fill.any():
             break
-        g = new
+        g = np.where(fill, counts.argmax(axis=0), g)
     return g
 
 
 def majority_filter(grid):
     # each cell becomes the most common colour in its 3x3 neighbourhood (itself winning ties)
     g = np.asarray(grid)
-    h, w = g.shape
-    p = np.pad(g, 1, constant_values=-1)
-    out = g.copy()
-    for y in range(h):
-        for x in range(w):
-            nb = p[y:y + 3, x:x + 3].ravel()
-            nb = nb[nb >= 0]
-            vals, counts = np.unique(nb, return_counts=True)
-            best = counts.max()
-            if counts[vals == g[y, x]][0] < best:
-                out[y, x] = vals[np.argmax(counts)]
-    return out
+    counts = _neighbour_counts(g)
+    own = np.take_along_axis(counts, np.clip(g, 0, 9)[None], axis=0)[0]
+    return np.where(own < counts.max(axis=0), counts.argmax(axis=0), g).astype(g.dtype)
 
 
 def _small_space(pairs: Pairs) -> list[dict]:
@@ -69,7 +69,7 @@ def _noise_space(pairs: Pairs) -> list[dict]:
 
 register(remove_small_objects, category="denoise", cost=1.1, space=_small_space, helpers=[_components],
          description="Denoise: erase specks, i.e. objects of at most max_size cells.")
-register(replace_noise, category="denoise", cost=1.2, space=_noise_space,
+register(replace_noise, category="denoise", cost=1.2, space=_noise_space, helpers=[_neighbour_counts],
          description="Denoise: replace every cell of a noise colour with the majority colour of its neighbours.")
-register(majority_filter, category="denoise", cost=1.5,
+register(majority_filter, category="denoise", cost=1.5, helpers=[_neighbour_counts],
          description="Denoise with a 3x3 majority filter: each cell takes the most common colour around it.")

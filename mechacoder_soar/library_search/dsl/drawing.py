@@ -9,21 +9,21 @@ from ._infer import bg_options, input_colours, new_colours, same_shapes
 
 
 def _outside(g, bg):
-    # background cells 4-connected to the border
-    h, w = g.shape
-    free = g == bg
-    out = np.zeros((h, w), dtype=bool)
-    stack = [(y, x) for y in range(h) for x in (0, w - 1) if free[y, x]]
-    stack += [(y, x) for x in range(w) for y in (0, h - 1) if free[y, x]]
-    for y, x in stack:
-        out[y, x] = True
-    while stack:
-        y, x = stack.pop()
-        for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
-            if 0 <= ny < h and 0 <= nx < w and free[ny, nx] and not out[ny, nx]:
-                out[ny, nx] = True
-                stack.append((ny, nx))
-    return out
+    # background cells 4-connected to the border: grow from the border's background cells one
+    # step per iteration (vectorised; ARC regions converge in a few dozen steps)
+    free = np.asarray(g) == bg
+    out = np.zeros_like(free)
+    out[0], out[-1], out[:, 0], out[:, -1] = free[0], free[-1], free[:, 0], free[:, -1]
+    while True:
+        grow = out.copy()
+        grow[1:] |= out[:-1]
+        grow[:-1] |= out[1:]
+        grow[:, 1:] |= out[:, :-1]
+        grow[:, :-1] |= out[:, 1:]
+        grow &= free
+        if (grow == out).all():
+            return out
+        out = grow
 
 
 def fill_enclosed(grid, colour=1, bg=0):

@@ -6,14 +6,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..registry import Pairs, cached, register
 from ._infer import bg_options, new_colours, same_shapes
 from .colour import _components
 
 SELECTORS = [
     "largest", "smallest", "unique_colour", "unique_shape", "most_colours", "bbox_largest",
     "bbox_smallest", "densest", "sparsest", "top", "bottom", "left", "right", "symmetric",
-    "asymmetric", "common_shape",
+    "asymmetric", "common_shape", "unique_pattern",
 ]
 
 
@@ -72,6 +72,12 @@ def _select(g, comps, selector):
         return pick_unique([tuple(sorted(colours(i))) for i in range(n)])
     if selector == "unique_shape":
         return pick_unique([shape_key(i) for i in range(n)])
+    if selector == "unique_pattern":
+        # the one object whose bounding-box contents (colours included) occur only once
+        def content(i):
+            y0, x0, y1, x1 = boxes[i]
+            return (y1 - y0, x1 - x0, g[y0:y1, x0:x1].tobytes())
+        return pick_unique([content(i) for i in range(n)])
     if selector == "common_shape":
         keys = [shape_key(i) for i in range(n)]
         return max(range(n), key=lambda i: keys.count(keys[i]))
@@ -183,7 +189,7 @@ def count_objects_row(grid, conn=8, multicolour=True, bg=0, vertical=False):
 @lru_cache(maxsize=4096)
 def _cached_comps(key: bytes, shape: tuple, conn: int, multi: bool, bg: int):
     g = np.frombuffer(key, dtype=np.int64).reshape(shape)
-    return g, _components(g, conn, multi, bg)
+    return g, cached(_components)(g, conn, multi, bg)
 
 
 def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..registry import Pairs, cached, mark_cacheable, register
 from ._infer import bg_options, output_colours
 
 
 def _split(g, parts):
     # parts="sep": cut along full rows/columns of one colour; "h2"/"v3"...: equal horizontal
-    # (side by side) or vertical (stacked) parts, with a one-line separator allowed between them
+    # (side by side) or vertical (stacked) parts, with a one-line separator allowed between them;
+    # "q4": 2 x 2 quadrants
     h, w = g.shape
     if parts == "sep":
         # candidate separator colours: those with full rows/columns; best is the one giving
         # equal-shaped cells, then more lines, then a non-zero colour (blank rows are usually background)
         best, best_key = None, None
-        for c in np.unique(g).tolist():
-            rows = [i for i in range(h) if (g[i] == c).all()]
-            cols = [j for j in range(w) if (g[:, j] == c).all()]
+        rowc = np.where((g == g[:, :1]).all(axis=1), g[:, 0], -1)
+        colc = np.where((g == g[:1]).all(axis=0), g[0], -1)
+        for c in sorted((set(rowc.tolist()) | set(colc.tolist())) - {-1}):
+            rows = np.nonzero(rowc == c)[0].tolist()
+            cols = np.nonzero(colc == c)[0].tolist()
             if (not rows and not cols) or len(rows) == h or len(cols) == w:
                 continue
             rb = [-1] + rows + [h]
@@ -40,6 +43,17 @@ def _split(g, parts):
         if best is None:
             raise ValueError("no separators")
         return best
+    if parts == "q4":
+        # 2 x 2 equal quadrants, with a one-line separator allowed between them
+        quads = None
+        for sy in (0, 1):
+            for sx in (0, 1):
+                if quads is None and (h - sy) % 2 == 0 and (w - sx) % 2 == 0 and h - sy >= 2 and w - sx >= 2:
+                    ky, kx = (h - sy) // 2, (w - sx) // 2
+                    quads = [[g[y:y + ky, x:x + kx] for x in (0, kx + sx)] for y in (0, ky + sy)]
+        if quads is None:
+            raise ValueError("grid does not split into quadrants")
+        return quads
     n = int(parts[1:])
     size = h if parts[0] == "v" else w
     for sep in (0, 1):
@@ -52,6 +66,9 @@ def _split(g, parts):
                 return [[g[s:s + k]] for s in starts]
             return [[g[:, s:s + k] for s in starts]]
     raise ValueError("grid does not split evenly")
+
+
+mark_cacheable(_split)
 
 
 def cells_overlay(grid, parts="sep", op="and", colour=1, bg=0):
@@ -133,7 +150,7 @@ def remove_separators(grid):
     return np.vstack([np.hstack(row) for row in cells])
 
 
-PARTS = ("sep", "h2", "v2", "h3", "v3", "h4", "v4")
+PARTS = ("sep", "h2", "v2", "q4", "h3", "v3", "h4", "v4")
 
 
 def _overlay_space(pairs: Pairs) -> list[dict]:
@@ -155,7 +172,7 @@ def _overlay_filter(pairs: Pairs) -> list[dict]:
         ok = True
         for a, o in pairs:
             try:
-                cells = _split(a, p["parts"])
+                cells = cached(_split)(a, p["parts"])
             except Exception:
                 ok = False
                 break
@@ -174,7 +191,7 @@ def _select_space(pairs: Pairs) -> list[dict]:
             ok = True
             for a, _ in pairs:
                 try:
-                    _split(a, parts)
+                    cached(_split)(a, parts)
                 except Exception:
                     ok = False
                     break

@@ -96,6 +96,48 @@ CASES = [
      [[1, 0, 5, 2, 2], [0, 0, 5, 2, 0]], [[2, 2], [2, 0]]),
     ("cells_summary", {"bg": 0}, [[1, 1, 5, 0, 0], [5, 5, 5, 5, 5], [0, 0, 5, 2, 0]], [[1, 0], [0, 2]]),
     ("remove_separators", {}, [[1, 5, 2], [5, 5, 5], [3, 5, 4]], [[1, 2], [3, 4]]),
+    # tiling / mosaics
+    ("mosaic", {"layout": [[0, 4]]}, [[1, 2]], [[1, 2, 2, 1]]),
+    ("mosaic", {"layout": [[0], [2]]}, [[1, 2], [0, 3]], [[1, 2], [0, 3], [3, 0], [2, 1]]),
+    ("cell_to_block", {"blocks": [[0, [[0, 0]]], [5, [[1, 2]]]]}, [[5, 0]], [[1, 2, 0, 0]]),
+    ("tile_by_count", {"what": "colours", "how": "tile", "bg": 0}, [[1, 2]], [[1, 2, 1, 2], [1, 2, 1, 2]]),
+    ("tile_by_count", {"what": "cells", "how": "scale", "bg": 0}, [[3, 0, 3]],
+     [[3, 3, 0, 0, 3, 3], [3, 3, 0, 0, 3, 3]]),
+    ("cells_priority", {"parts": "h2", "order": [1, 0], "bg": 0}, [[1, 1, 0, 2]], [[1, 2]]),
+    ("cells_priority", {"parts": "h2", "order": [0, 1], "bg": 0}, [[1, 1, 0, 2]], [[1, 1]]),
+    ("cells_priority", {"parts": "q4", "order": [3, 0, 1, 2], "bg": 0}, [[1, 0], [0, 4]], [[4]]),
+    ("scale_down_any", {"ky": 2, "kx": 2, "bg": 0}, [[0, 0, 0, 0], [0, 3, 0, 0]], [[3, 0]]),
+    # bg=-1: the dominant colour (here 9) is the background
+    ("scale_down_any", {"ky": 2, "kx": 1, "bg": -1}, [[9, 0, 9], [9, 9, 9]], [[9, 0, 9]]),
+    ("count_fill", {"colour": 4, "what": "cells", "h": 2, "w": 2, "order": "rows", "bg": 0},
+     [[4, 0, 4], [0, 4, 1]], [[4, 4], [4, 0]]),
+    # the rarest colour (2) counted inside the frame of 1s: one inside, the one outside ignored
+    ("count_fill", {"colour": -1, "what": "in_box", "h": 1, "w": 3, "order": "rows", "bg": 0},
+     [[1, 1, 1, 0], [1, 2, 1, 2], [1, 1, 1, 0]], [[2, 0, 0]]),
+    ("count_fill", {"colour": 3, "what": "objects", "h": 3, "w": 3, "order": "diag", "bg": 0, "paint": 1},
+     [[3, 3, 0, 0], [0, 0, 0, 3]], [[1, 0, 0], [0, 1, 0], [0, 0, 0]]),
+    # legend "3 next to 1" (1 becomes 3) and "6 next to 5" (5 becomes 6), then erased
+    ("apply_legend", {"direction": "rl", "bg": 0}, [[3, 1, 0, 6], [0, 0, 0, 5], [1, 1, 5, 0]],
+     [[0, 0, 0, 0], [0, 0, 0, 0], [3, 3, 6, 0]]),
+    ("crop_object", {"selector": "unique_pattern", "conn": 8, "multicolour": True, "bg": 0},
+     [[1, 2, 0, 1, 2, 0, 2, 1]], [[2, 1]]),
+    # per-object edits and moves
+    ("transform_objects", {"op": "flip_lr", "conn": 8, "multicolour": True, "bg": 0},
+     [[1, 2, 0, 0], [0, 0, 0, 3], [0, 0, 0, 4]], [[2, 1, 0, 0], [0, 0, 0, 3], [0, 0, 0, 4]]),
+    ("transform_objects", {"op": "flip_ud", "conn": 8, "multicolour": True, "bg": 0},
+     [[1, 2, 0, 0], [0, 0, 0, 3], [0, 0, 0, 4]], [[1, 2, 0, 0], [0, 0, 0, 4], [0, 0, 0, 3]]),
+    ("slide_objects", {"direction": "down", "conn": 4, "multicolour": False, "bg": 0, "fixed": -1},
+     [[1, 1, 0], [0, 0, 2], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 2]]),
+    # an L-shaped object falls as one piece: its overhang stays in the air
+    ("slide_objects", {"direction": "down", "conn": 4, "multicolour": False, "bg": 0, "fixed": -1},
+     [[3, 3], [3, 0], [0, 0]], [[0, 0], [3, 3], [3, 0]]),
+    ("slide_objects", {"direction": "down", "conn": 4, "multicolour": False, "bg": 0, "fixed": 5},
+     [[2, 0], [0, 0], [5, 5], [0, 0]], [[0, 0], [2, 0], [5, 5], [0, 0]]),
+    ("attract_to_colour", {"anchor": 5, "conn": 8, "bg": 0},
+     [[3, 0, 0, 0, 5], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 4]],
+     [[0, 0, 0, 3, 5], [0, 0, 0, 0, 4], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]),
+    # local rules: a cell with a filled cell to its left becomes 7 (code of "n4b" features)
+    ("local_rule", {"rules": [[18, 7]], "feat": "n4b", "bg": 0}, [[4, 0, 0]], [[4, 7, 0]]),
 ]
 
 

@@ -1,0 +1,141 @@
+"""Per-object edits: flip/rotate every object inside its own bounding box, slide objects as rigid
+bodies (gravity on whole shapes), or move them until they touch an anchor colour."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Pairs, register
+from ._infer import bg_options, same_shapes
+from .colour import _components
+from .objects import _DEFAULT_SETTINGS
+
+
+def transform_objects(grid, op="flip_lr", conn=8, multicolour=True, bg=0):
+    # each object is flipped/rotated within its own bounding box (a rotation of a non-square box
+    # keeps the box's top-left corner)
+    g = np.asarray(grid)
+    out = np.full_like(g, bg)
+    h, w = g.shape
+    for _, cells in _components(g, conn, multicolour, bg):
+        ys = np.array([p[0] for p in cells])
+        xs = np.array([p[1] for p in cells])
+        y0, x0 = ys.min(), xs.min()
+        box = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), -1, dtype=np.int64)
+        box[ys - y0, xs - x0] = g[ys, xs]
+        t = {"flip_lr": box[:, ::-1], "flip_ud": box[::-1], "rot90": np.rot90(box, 1),
+             "rot180": np.rot90(box, 2), "rot270": np.rot90(box, 3), "transpose": box.T}[op]
+        if y0 + t.shape[0] > h or x0 + t.shape[1] > w:
+            raise ValueError("rotated object leaves the grid")
+        sub = out[y0:y0 + t.shape[0], x0:x0 + t.shape[1]]
+        sub[t >= 0] = t[t >= 0]
+    return out
+
+
+def slide_objects(grid, direction="down", conn=8, multicolour=True, bg=0, fixed=-1):
+    # objects fall as rigid bodies towards one edge until they hit the edge or a settled object;
+    # objects of colour `fixed` (when >= 0) stay where they are and act as obstacles
+    g = np.asarray(grid)
+    h, w = g.shape
+    dy, dx = {"down": (1, 0), "up": (-1, 0), "right": (0, 1), "left": (0, -1)}[direction]
+    comps = _components(g, conn, multicolour, bg)
+    occ = np.zeros((h, w), dtype=bool)
+    out = np.full_like(g, bg)
+    moving = []
+    for col, cells in comps:
+        ys = np.array([p[0] for p in cells])
+        xs = np.array([p[1] for p in cells])
+        if fixed >= 0 and (g[ys, xs] == fixed).all():
+            occ[ys, xs] = True
+            out[ys, xs] = g[ys, xs]
+        else:
+            moving.append((ys, xs))
+    # the object nearest the target edge settles first
+    moving.sort(key=lambda m: -(m[0] * dy + m[1] * dx).max())
+    for ys, xs in moving:
+        vals = g[ys, xs]
+        k = 0
+        while True:
+            ny, nx = ys + (k + 1) * dy, xs + (k + 1) * dx
+            if ny.min() < 0 or nx.min() < 0 or ny.max() >= h or nx.max() >= w or occ[ny, nx].any():
+                break
+            k += 1
+        ny, nx = ys + k * dy, xs + k * dx
+        occ[ny, nx] = True
+        out[ny, nx] = vals
+    return out
+
+
+def attract_to_colour(grid, anchor=1, conn=8, bg=0):
+    # every object not of the anchor colour moves straight towards the anchor's cells (along the
+    # axis on which they overlap) until it touches them; the anchor stays put
+    g = np.asarray(grid)
+    h, w = g.shape
+    am = g == anchor
+    if not am.any():
+        raise ValueError("anchor colour absent")
+    ay, ax = np.nonzero(am)
+    out = np.where(am, g, bg)
+    occ = am.copy()
+    for _, cells in _components(np.where(am, bg, g), conn, True, bg):
+        ys = np.array([p[0] for p in cells])
+        xs = np.array([p[1] for p in cells])
+        vals = g[ys, xs]
+        dy = dx = 0
+        if xs.max() >= ax.min() and xs.min() <= ax.max():
+            dy = 1 if ys.max() < ay.min() else (-1 if ys.min() > ay.max() else 0)
+        elif ys.max() >= ay.min() and ys.min() <= ay.max():
+            dx = 1 if xs.max() < ax.min() else (-1 if xs.min() > ax.max() else 0)
+        k = 0
+        while dy or dx:
+            ny, nx = ys + (k + 1) * dy, xs + (k + 1) * dx
+            if ny.min() < 0 or nx.min() < 0 or ny.max() >= h or nx.max() >= w or occ[ny, nx].any():
+                break
+            k += 1
+        ny, nx = ys + k * dy, xs + k * dx
+        occ[ny, nx] = True
+        out[ny, nx] = vals
+    return out
+
+
+OPS = ("flip_lr", "flip_ud", "rot90", "rot180", "rot270", "transpose")
+
+
+def _transform_space(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    return [{"op": op, "conn": c, "multicolour": m, "bg": b}
+            for b in bg_options(pairs) for c, m in _DEFAULT_SETTINGS[:2] for op in OPS]
+
+
+def _slide_space(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    res = []
+    for b in bg_options(pairs):
+        # a colour that never moves is a candidate obstacle (a floor, a wall)
+        still = [c for c in range(10) if c != b and all((a == c).any() for a, _ in pairs)
+                 and all(np.array_equal(a == c, o == c) for a, o in pairs)]
+        for d in ("down", "up", "left", "right"):
+            for c, m in _DEFAULT_SETTINGS[:2]:
+                res.append({"direction": d, "conn": c, "multicolour": m, "bg": b, "fixed": -1})
+                res += [{"direction": d, "conn": c, "multicolour": m, "bg": b, "fixed": f} for f in still[:2]]
+    return res
+
+
+def _attract_space(pairs: Pairs) -> list[dict]:
+    if not same_shapes(pairs):
+        return []
+    res = []
+    for b in bg_options(pairs):
+        still = [c for c in range(10) if c != b and all((a == c).any() for a, _ in pairs)
+                 and all(np.array_equal(a == c, o == c) for a, o in pairs)]
+        res += [{"anchor": c, "conn": k, "bg": b} for c in still[:3] for k in (8, 4)]
+    return res
+
+
+register(transform_objects, category="objects", cost=1.3, space=_transform_space, helpers=[_components],
+         description="Flip or rotate every object in place, each within its own bounding box.")
+register(slide_objects, category="gravity", cost=1.3, space=_slide_space, helpers=[_components],
+         description="Gravity on whole objects: each object slides as a rigid shape towards one edge until it hits the edge, a wall colour, or another object.")
+register(attract_to_colour, category="objects", cost=1.3, space=_attract_space, helpers=[_components],
+         description="Move every object straight towards an anchor colour until it touches it (objects align to / dock onto the anchor).")
