@@ -1,0 +1,222 @@
+"""Server benchmark: latency and throughput of record_attempt + search_skills over the REST API.
+
+    .venv/bin/python benchmarks/server_bench.py [--skills 10000] [--clients 1 4 8] [--pairs 60] [--hammer]
+
+1. Ingest N synthetic skills straight into a fresh store (SkillStore.add, batched).
+2. Start `soar serve http` on that store (a real subprocess on a free loopback port).
+3. For each client count C: C threads, each with its own keep-alive connection, run `--pairs`
+   iterations of (POST /attempts, then POST /skills/search). Every recorded attempt cites a skill
+   and is a failure with observed behaviour or a pass, so each record embeds and adds a skill
+   (the heaviest path). Reports p50/p95/p99 of each call and of the pair, and pairs/s.
+4. --hammer: 8 clients x 1,000 record_attempt (no new skill: the EMA path) + 1,000
+   report_outcome each, then checks the final counters equal the sums.
+Goal (issue [5/9]): p95 <= 100 ms for record+search at 8 clients.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def synth(i: int, rng: random.Random) -> dict:
+    """A distinct skill per i. The constant in the code matters: dedup hashes the AST, so variants
+    that differ only in comments would collapse into one skill."""
+    from store_bench import synth as synth_description
+
+    d = synth_description(i, rng)
+    d["code"] = f"def transform(grid):\n    k = {i}\n    return [row[k % 7:] + row[:k % 7] for row in grid]"
+    return d
+
+
+def ingest(location: str, n: int) -> list[str]:
+    from skills_store import StoreConfig
+    from skills_store.store import SkillStore
+
+    rng = random.Random(0)
+    ids: list[str] = []
+    t0 = time.time()
+    with SkillStore(StoreConfig(location=location)) as s:
+        for i in range(0, n, 1000):
+            res = s.add([synth(j, rng) for j in range(i, min(n, i + 1000))])
+            ids += res.added
+    print(f"ingested {len(ids)} skills in {time.time() - t0:.1f}s", flush=True)
+    return ids
+
+
+def start_server(location: str, port: int, log: Path, extra: list[str]) -> subprocess.Popen:
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "mechacoder_soar", "serve", "http", "--store", location,
+                             "--port", str(port), "--no-evaluate", *extra], cwd=ROOT, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+VERBS = ["parse", "sort", "merge", "validate", "format", "count", "group", "filter", "rename", "compress"]
+THINGS = ["log lines", "CSV rows", "dates", "JSON keys", "file paths", "user records", "prices", "tokens"]
+
+
+def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: int) -> dict:
+    import httpx
+
+    rec_lat: list[float] = []
+    search_lat: list[float] = []
+    pair_lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(c: int) -> None:
+        rng = random.Random(seed * 1000 + c)
+        mine_r, mine_s, mine_p = [], [], []
+        with httpx.Client(base_url=url, timeout=60) as h:
+            for j in range(pairs):
+                task = f"{rng.choice(VERBS)} the {rng.choice(THINGS)} then {rng.choice(VERBS)} the {rng.choice(THINGS)}"
+                passed = rng.random() < 0.3
+                # distinct code per call, so every record really adds (embeds) a new skill
+                body = {"task": task, "code": f"def f(x):\n    return x + {c * 100_000 + seed * 1000 + j}",
+                        "passed": passed, "skill_ids": [rng.choice(skill_ids)],
+                        "feedback": None if passed else "wrong output for case 2",
+                        "observations": [] if passed else [{"input": [j, c], "output": [c, j, seed]}]}
+                t0 = time.perf_counter()
+                r1 = h.post("/attempts", json=body)
+                t1 = time.perf_counter()
+                r2 = h.post("/skills/search", json={"query": task, "k": 5})
+                t2 = time.perf_counter()
+                if r1.status_code != 200 or r2.status_code != 200:
+                    errors.append(f"{r1.status_code} {r2.status_code} {r1.text[:200]} {r2.text[:200]}")
+                mine_r.append(t1 - t0)
+                mine_s.append(t2 - t1)
+                mine_p.append(t2 - t0)
+        with lock:
+            rec_lat.extend(mine_r)
+            search_lat.extend(mine_s)
+            pair_lat.extend(mine_p)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    ms = lambda xs, p: round(pct(xs, p) * 1000, 1)  # noqa: E731
+    return {
+        "clients": clients, "pairs": len(pair_lat), "errors": len(errors), "wall_s": round(wall, 2),
+        "pairs_per_s": round(len(pair_lat) / wall, 1),
+        "record_ms": {f"p{p}": ms(rec_lat, p) for p in (50, 95, 99)},
+        "search_ms": {f"p{p}": ms(search_lat, p) for p in (50, 95, 99)},
+        "record+search_ms": {f"p{p}": ms(pair_lat, p) for p in (50, 95, 99)},
+    }
+
+
+def hammer(url: str, skill_ids: list[str], clients: int = 8, calls: int = 1000) -> dict:
+    import httpx
+
+    a, b = skill_ids[0], skill_ids[1]
+    before = {i: httpx.get(f"{url}/skills/{i}").json() for i in (a, b)}
+    errors: list[str] = []
+
+    def client(c: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as h:
+            for j in range(calls):
+                r = h.post("/attempts", json={"task": "hammer", "code": f"x = {c}", "passed": False,
+                                              "skill_ids": [a], "mode": "refine", "attempt_id": f"hammer-{c}-{j}"})
+                r2 = h.post("/outcomes", json={"skill_ids": [b], "mode": "sample", "success": True})
+                if r.status_code != 200 or r2.status_code != 200:
+                    errors.append(r.text[:200] + r2.text[:200])
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    after_a = httpx.get(f"{url}/skills/{a}").json()
+    after_b = httpx.get(f"{url}/skills/{b}").json()
+    want = clients * calls
+    ok = (after_a["refine_uses"] - before[a]["refine_uses"] == want
+          and after_b["sampling_uses"] - before[b]["sampling_uses"] == want and not errors)
+    return {"calls": 2 * want, "wall_s": round(wall, 1), "calls_per_s": round(2 * want / wall, 1),
+            "errors": len(errors), "no_lost_update": ok}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skills", type=int, default=10_000)
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
+    ap.add_argument("--pairs", type=int, default=60, help="record+search pairs per client")
+    ap.add_argument("--hammer", action="store_true", help="also run 8 x 1,000 record_attempt + report_outcome")
+    ap.add_argument("--no-coalesce", action="store_true", help="serve without merging concurrent embeddings")
+    ap.add_argument("--store", help="reuse an ingested store directory (skips ingest when it has skills)")
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="soar-server-bench-")
+    location = args.store or str(Path(tmp) / "store")
+    if args.store and Path(args.store, "ledger.sqlite").exists():
+        import sqlite3
+
+        ids = [r[0] for r in sqlite3.connect(Path(args.store, "ledger.sqlite")).execute(
+            "SELECT id FROM skills WHERE namespace='default' LIMIT 5000")]
+        print(f"reusing {args.store}", flush=True)
+    else:
+        ids = ingest(location, args.skills)
+    port = free_port()
+    proc = start_server(location, port, Path(tmp) / "server.log", ["--no-coalesce"] if args.no_coalesce else [])
+    print(f"server: {'--no-coalesce' if args.no_coalesce else 'coalescing embedder'}", flush=True)
+    url = f"http://127.0.0.1:{port}"
+    results = {"skills": args.skills, "runs": []}
+    try:
+        run_clients(url, 1, 5, ids, seed=99)  # warm-up (first-request costs)
+        for i, c in enumerate(args.clients):
+            r = run_clients(url, c, args.pairs, ids, seed=i)
+            results["runs"].append(r)
+            print(json.dumps(r), flush=True)
+        if args.hammer:
+            h = hammer(url, ids)
+            results["hammer"] = h
+            print(json.dumps({"hammer": h}), flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    last = results["runs"][-1]
+    goal = last["record+search_ms"]["p95"] <= 100
+    print(f"goal p95(record+search) <= 100 ms at {last['clients']} clients: "
+          f"{'MET' if goal else 'NOT MET'} ({last['record+search_ms']['p95']} ms)")
+
+
+if __name__ == "__main__":
+    main()

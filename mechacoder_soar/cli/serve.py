@@ -1,0 +1,181 @@
+"""`soar serve mcp|http`: run the memory service as the one owner of a store directory.
+
+Embedded Chroma allows one process per directory, so agents share a store by talking to one of
+these servers, never by opening the directory themselves. Heavy imports happen inside commands.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Optional
+
+import typer
+
+from .common import STORE_HELP, fail
+
+app = typer.Typer(help="Serve the skill library to coding agents (MCP or REST).", no_args_is_help=True)
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+log = logging.getLogger("soar.serve")
+
+
+def _say(msg: str) -> None:
+    # stderr always: in stdio mode stdout is the MCP channel.
+    print(f"[soar serve] {msg}", file=sys.stderr, flush=True)
+
+
+def hindsight_relabeller():
+    """Wire `mechacoder_soar.hindsight.relabel_behaviour` into the service's relabeller slot
+    (skills_store stays ignorant of the domain package)."""
+    import hashlib
+
+    from mechacoder_soar.domain import Task
+    from mechacoder_soar.hindsight import relabel_behaviour
+
+    def relabel(task: str, code: str, observations: list[tuple[Any, Any]], kind: str, attempt_id: str):
+        tid = "agent:" + hashlib.sha256(task.encode("utf-8")).hexdigest()[:16]
+        tkind = kind if kind in ("arc", "terminal", "code") else "code"
+        r = relabel_behaviour(Task(id=tid, kind=tkind, instruction=task), code, observations,
+                              kind=kind, attempt_id=attempt_id)
+        return r.skill if r else None
+
+    return relabel
+
+
+def sandboxed_evaluator():
+    """(evaluator, closer) backed by the bubblewrap executor, or (None, noop) when it is not
+    available here; the service then answers evaluation requests with a clear 'unavailable'."""
+    try:
+        from mechacoder_soar.executor import ExecConfig, Executor
+    except Exception as e:  # noqa: BLE001 - any import failure means: no evaluation
+        _say(f"sandboxed evaluation disabled ({type(e).__name__}: {e})")
+        return None, lambda: None
+    # Agents' code arrives over the network: insist on bubblewrap rather than the executor's
+    # rlimits-only fallback. The pool starts lazily, so an unused evaluator costs nothing.
+    ex = Executor(ExecConfig(validate="json", sandbox="bubblewrap", workers=1))
+
+    def evaluate(code: str, inputs: list[Any]) -> list[tuple[Any, str | None]]:
+        res = ex.run_batch([(code, list(inputs))])[0]
+        if res.error:
+            return [(None, res.error)] * len(inputs)
+        return list(zip(res.outputs, res.errors))
+
+    return evaluate, ex.close
+
+
+def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
+    """Like `open_store`, but with the coalescing embedder: a server embeds for many concurrent
+    requests, and merging them into one model call keeps tail latency down."""
+    from skills_store import StoreConfig, StoreError
+    from skills_store.config import default_store_location
+    from skills_store.embedding import Embedder
+    from skills_store.service import CoalescingEmbedder
+    from skills_store.store import SkillStore
+
+    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace)
+    try:
+        emb = Embedder(cfg.embed_batch_size)
+        return SkillStore(cfg, embedder=CoalescingEmbedder(emb) if coalesce else emb)
+    except (StoreError, ValueError) as e:
+        fail(str(e))
+
+
+def _build_service(store: Optional[str], namespace: str, hindsight: bool, evaluate: bool, coalesce: bool = True):
+    from skills_store.service import MemoryService
+
+    s = _open_store(store, namespace, coalesce)
+    # Load the embedding model now, so "listening" means ready and the first request is not slow.
+    s.embedder.embed(["warm up"])
+    evaluator, close_eval = sandboxed_evaluator() if evaluate else (None, lambda: None)
+    svc = MemoryService(s, relabeller=hindsight_relabeller() if hindsight else None, evaluator=evaluator)
+
+    def close() -> None:
+        close_eval()
+        s.close()
+
+    return svc, close
+
+
+StoreOpt = typer.Option(None, "--store", help=STORE_HELP)
+NsOpt = typer.Option("default", "--namespace", "-n", help="Namespace used when no token selects one.")
+HindsightOpt = typer.Option(True, "--hindsight/--no-hindsight", help="Relabel failed attempts with observations into hindsight skills.")
+CoalesceOpt = typer.Option(True, "--coalesce/--no-coalesce", help="Merge concurrent requests' embeddings into one model call.")
+EvalOpt = typer.Option(True, "--evaluate/--no-evaluate", help="Allow callers to ask for sandboxed evaluation (bubblewrap executor).")
+
+
+@app.command("mcp")
+def mcp_cmd(
+    store: Optional[str] = StoreOpt,
+    namespace: str = NsOpt,
+    transport: str = typer.Option("stdio", "--transport", "-t", help="stdio | http (streamable HTTP at /mcp)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="http only: loopback addresses only (MCP has no tokens here)."),
+    port: int = typer.Option(8765, "--port", help="http only."),
+    hindsight: bool = HindsightOpt,
+    evaluate: bool = EvalOpt,
+    coalesce: bool = CoalesceOpt,
+) -> None:
+    """MCP server: tools search_skills, record_attempt, report_outcome, get_skill, skill_history, stats, export_skills."""
+    if transport not in ("stdio", "http"):
+        fail(f"--transport must be 'stdio' or 'http', got {transport!r}")
+    if transport == "http" and host not in LOOPBACK:
+        fail(f"the MCP HTTP transport has no authentication here: bind to loopback ({', '.join(LOOPBACK)}), "
+             "or use `soar serve http --tokens FILE` for remote agents")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from skills_store.mcp_server import McpConfig, build_server
+
+    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce)
+    server = build_server(svc, McpConfig(namespace=namespace))
+    try:
+        if transport == "stdio":
+            _say(f"MCP over stdio, store {svc.store.config.location}, namespace {namespace!r}")
+            server.run("stdio")
+        else:
+            _say(f"MCP over streamable HTTP at http://{host}:{port}/mcp (loopback only), namespace {namespace!r}")
+            server.run("streamable-http", host=host, port=port)
+    finally:
+        close()
+
+
+@app.command("http")
+def http_cmd(
+    store: Optional[str] = StoreOpt,
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    tokens: Optional[str] = typer.Option(None, "--tokens", help="YAML/JSON file {tokens: {TOKEN: namespace}}. "
+                                         "Without it: loopback only, default namespace."),
+    namespace: str = NsOpt,
+    max_body_bytes: int = typer.Option(2 * 1024 * 1024, "--max-body-bytes", help="Larger requests get 413."),
+    hindsight: bool = HindsightOpt,
+    evaluate: bool = EvalOpt,
+    coalesce: bool = CoalesceOpt,
+) -> None:
+    """REST API (FastAPI; OpenAPI at /openapi.json, docs at /docs)."""
+    from skills_store.auth import load_tokens
+    from skills_store.errors import InvalidInputError
+
+    token_map = None
+    if tokens:
+        try:
+            token_map = load_tokens(tokens)
+        except InvalidInputError as e:
+            fail(str(e))
+    elif host not in LOOPBACK:
+        fail(f"refusing to serve on {host} without --tokens: anyone who can reach it could read and write the "
+             "library. Give a tokens file, or bind to 127.0.0.1")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    import uvicorn
+
+    from skills_store.http_api import HttpConfig, create_app
+
+    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce)
+    app_ = create_app(svc, HttpConfig(tokens=token_map, max_body_bytes=max_body_bytes))
+    if token_map is None:
+        _say(f"no tokens file: loopback only ({host}), every request uses namespace {namespace!r}")
+    else:
+        _say(f"{len(token_map)} token(s) for namespace(s) {sorted(token_map.namespaces())}; requests without a valid token get 401")
+    _say(f"REST API on http://{host}:{port} (docs /docs), store {svc.store.config.location}")
+    try:
+        # Access logs off: they cost more than a request at high rates; errors are still logged.
+        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        close()
