@@ -30,7 +30,9 @@ MODS = ["horizontally", "vertically", "by size", "by colour", "to the left", "up
 
 def synth(i: int, rng: random.Random) -> dict:
     desc = f"{rng.choice(VERBS)} the {rng.choice(OBJS)} {rng.choice(MODS)}, then {rng.choice(VERBS)} the {rng.choice(OBJS)} {rng.choice(MODS)} (variant {i})"
-    code = f"def transform(grid):\n    # variant {i}\n    return [row[{i % 7}:] + row[:{i % 7}] for row in grid][::{1 if i % 2 else -1}]  # {i}"
+    # A distinct constant per skill: the store dedups on normalised code (comments stripped), so
+    # variants that differ only in a comment would collapse into a handful of skills.
+    code = f"def transform(grid):\n    k = {i}\n    return [row[k % 7:] + row[:k % 7] for row in grid][::{1 if i % 2 else -1}]"
     return {"code": code, "description": desc, "kind": "arc",
             "source": rng.choice(["seed", "solved", "hindsight"]), "output_signature": f"sig{i}"}
 
@@ -69,6 +71,9 @@ def main() -> None:
                 s.add([synth(i, rng) for i in range(b, min(n, b + args.batch))])
                 prog.update(task, advance=min(args.batch, n - b))
         ingest = n / (time.perf_counter() - t0)
+        stored = s.stats()["skills"]
+        if stored != n:  # the figures would describe a smaller store than the row claims
+            raise SystemExit(f"store holds {stored} skills after ingesting {n}: synthetic skills collided")
         queries = [f"{rng.choice(VERBS)} the {rng.choice(OBJS)} {rng.choice(MODS)}" for _ in range(args.queries)]
         col = s.vectors.client.get_collection(collection_name("default"))
         ours, raw = [], []

@@ -39,13 +39,7 @@ _GROUPS = [
 ]
 
 for _mod, _attr, _name in _GROUPS:
-    try:
-        m = importlib.import_module(f"{__name__}.{_mod}")
-    except ModuleNotFoundError as e:  # a command group not built yet
-        if e.name and e.name.startswith(__name__):
-            continue
-        raise
-    obj = getattr(m, _attr)
+    obj = getattr(importlib.import_module(f"{__name__}.{_mod}"), _attr)
     if _name:
         app.add_typer(obj, name=_name)
     else:

@@ -17,6 +17,7 @@ def curriculum(
     repeats: int = typer.Option(2, "--repeats", min=1, help="Student runs averaged per measurement."),
     search_time: float = typer.Option(2.0, "--search-time", help="Student search: seconds per task."),
     search_budget: int = typer.Option(3000, "--search-budget", min=1, help="Student search: programs per task."),
+    max_depth: int = typer.Option(3, "--max-depth", min=1, help="Student search: most primitives/skills composed."),
     generators: str = typer.Option("hindsight,prefix,subset,teacher", "--generators", help="Stepping-stone generators to use."),
     teacher: Optional[str] = typer.Option(None, "--teacher", help="A litellm model string: an LLM that writes stepping-stone programs."),
     api_base: Optional[str] = typer.Option(None, "--api-base"),
@@ -37,7 +38,7 @@ def curriculum(
         run = load_run(run_dir)
         cfg = CurriculumConfig(holdout=holdout, holdout_ids=tuple(t for t in (holdout_ids or "").split(",") if t),
                                repeats=repeats, search_time_s=search_time, search_budget=search_budget,
-                               generators=tuple(g.strip() for g in generators.split(",") if g.strip()),
+                               max_depth=max_depth, generators=tuple(g.strip() for g in generators.split(",") if g.strip()),
                                min_gain=min_gain, seed=seed, dry_run=dry_run)
     except (RunDirError, CurriculumError) as e:
         fail(str(e))

@@ -10,23 +10,28 @@ import typer
 from .common import STORE_HELP, emit_json, fail
 
 
-def _run(adapt: bool, suite: str, limit: Optional[int], task_ids: Optional[str], iterations: int,
+def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[str], iterations: int,
          budget_sample: int, budget_refine: int, proposer: str, api_base: Optional[str], store: Optional[str],
          namespace: str, run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
-         search_time: float, k_skills: int, seed: int) -> None:
+         search_time: float, k_skills: int, seed: int, temperature: float, max_tokens: int,
+         executor: str = "local", ray_address: Optional[str] = None) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from graphs.runner import RunExists, run_loop
     from mechacoder_soar.config import RunConfig
+    from mechacoder_soar.distributed.ray_search import RayUnavailableError  # imports no ray
     from skills_store import StoreError
 
     cfg = RunConfig(
         suite=suite, limit=limit, task_ids=[t for t in (task_ids or "").split(",") if t], iterations=iterations,
         budget_sample=budget_sample, budget_refine=budget_refine, proposer=proposer, api_base=api_base,
         store=store, namespace=namespace, run_dir=run_dir, concurrency=concurrency, workers=workers,
-        search_time_s=search_time, k_skills=k_skills, seed=seed, adapt=adapt,
+        search_time_s=search_time, k_skills=k_skills, seed=seed, adapt=adapt, executor=executor,
+        ray_address=ray_address, temperature=temperature, max_tokens=max_tokens,
     )
+    if executor not in ("local", "ray"):
+        fail(f"unknown --executor {executor!r}: choose local or ray")
     con = Console(stderr=True)
     state = {"attempts": 0, "solved": 0, "done": 0, "library": 0}
     prog = Progress(TextColumn("[b]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -55,7 +60,7 @@ def _run(adapt: bool, suite: str, limit: Optional[int], task_ids: Optional[str],
     try:
         with prog:
             metrics = run_loop(cfg, resume=resume, on_event=on_event)
-    except (RunExists, StoreError, ValueError, KeyError, FileNotFoundError) as e:
+    except (RunExists, StoreError, ValueError, KeyError, FileNotFoundError, RayUnavailableError) as e:
         fail(str(e).strip("'\""))
     if as_json:
         emit_json(metrics)
@@ -93,9 +98,14 @@ def _command(adapt: bool):
         search_time: float = typer.Option(20.0, "--search-time", help="Library search: seconds per task per call."),
         k_skills: int = typer.Option(4, "--k-skills", min=0),
         seed: int = typer.Option(0, "--seed"),
+        temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="LLM proposers: sampling temperature."),
+        max_tokens: int = typer.Option(1024, "--max-tokens", min=1, help="LLM proposers: tokens per completion."),
+        executor: str = typer.Option("local", "--executor",
+                                     help="Where per-task search runs: local | ray (needs Ray installed; see docs/distributed.md)."),
+        ray_address: Optional[str] = typer.Option(None, "--ray-address",
+                                                  help="--executor ray: cluster address for ray.init (default: start a local one)."),
     ) -> None:
-        _run(adapt, suite, limit, task_ids, iterations, budget_sample, budget_refine, proposer, api_base, store,
-             namespace, run_dir, resume, as_json, concurrency, workers, search_time, k_skills, seed)
+        _run(adapt, **{k: v for k, v in locals().items() if k != "adapt"})
 
     cmd.__doc__ = ("Test-time adaptation: search + learn on target tasks whose test outputs are read only by the final scorer."
                    if adapt else "Run SOAR's sample -> refine -> vote -> learn loop over a task suite, feeding the skill library.")

@@ -111,8 +111,8 @@ def test_dry_run_and_cli(run_dir, store_dir, store):
     n = store.stats()["skills"]
     store.close()
     r = CliRunner().invoke(app, ["curriculum", "--run-dir", str(run_dir), "--store", str(store_dir), "--holdout-ids", "H",
-                                 "--repeats", "1", "--search-time", "2", "--search-budget", "400", "--generators", "hindsight",
-                                 "--dry-run", "--json"])
+                                 "--repeats", "1", "--search-time", "2", "--search-budget", "400", "--max-depth", "1",
+                                 "--generators", "hindsight", "--dry-run", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["summary"]["admitted"] == 1 and out["summary"]["added_to_library"] == 0
