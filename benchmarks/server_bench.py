@@ -29,26 +29,29 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from store_bench import synth  # noqa: E402  distinct synthetic skills (one constant per skill)
+
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
+
+def run_threads(client, clients: int) -> float:
+    """Run `client(c)` for c in 0..clients-1 on threads at once; wall seconds until all finish."""
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def synth(i: int, rng: random.Random) -> dict:
-    """A distinct skill per i. The constant in the code matters: dedup hashes the AST, so variants
-    that differ only in comments would collapse into one skill."""
-    from store_bench import synth as synth_description
-
-    d = synth_description(i, rng)
-    d["code"] = f"def transform(grid):\n    k = {i}\n    return [row[k % 7:] + row[:k % 7] for row in grid]"
-    return d
 
 
 def ingest(location: str, n: int) -> list[str]:
@@ -125,13 +128,7 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
             search_lat.extend(mine_s)
             pair_lat.extend(mine_p)
 
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = run_threads(client, clients)
     ms = lambda xs, p: round(pct(xs, p) * 1000, 1)  # noqa: E731
     return {
         "clients": clients, "pairs": len(pair_lat), "errors": len(errors), "wall_s": round(wall, 2),
@@ -158,13 +155,7 @@ def hammer(url: str, skill_ids: list[str], clients: int = 8, calls: int = 1000) 
                 if r.status_code != 200 or r2.status_code != 200:
                     errors.append(r.text[:200] + r2.text[:200])
 
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = run_threads(client, clients)
     after_a = httpx.get(f"{url}/skills/{a}").json()
     after_b = httpx.get(f"{url}/skills/{b}").json()
     want = clients * calls

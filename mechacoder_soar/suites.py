@@ -1,4 +1,4 @@
-"""Task suites by name: arc1-train, arc1-eval, arc2-train, arc2-eval, arc:PATH, tb:PATH."""
+"""Task suites by name: arc1-train, arc1-eval, arc2-train, arc2-eval, arc:PATH, tb:PATH, tb:builtin."""
 from __future__ import annotations
 
 from .domain import Task

@@ -235,7 +235,7 @@ def train_lora(cfg: TrainConfig, on_step: Callable[[int, float], None] | None = 
                     with _autocast(cfg.device):
                         loss = model(**batch).loss
                     (loss / len(group)).backward()
-                    step_loss += float(loss) * n_tok
+                    step_loss += float(loss.detach()) * n_tok
                     step_tokens += n_tok
                     seen += len(idx)
                 torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)

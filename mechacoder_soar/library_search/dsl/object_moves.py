@@ -52,24 +52,30 @@ def slide_objects(grid, direction="down", conn=8, multicolour=True, bg=0, fixed=
     # the object nearest the target edge settles first
     moving.sort(key=lambda m: -(m[0] * dy + m[1] * dx).max())
     for ys, xs in moving:
-        vals = g[ys, xs]
-        k = 0
-        while True:
-            ny, nx = ys + (k + 1) * dy, xs + (k + 1) * dx
-            if ny.min() < 0 or nx.min() < 0 or ny.max() >= h or nx.max() >= w or occ[ny, nx].any():
-                break
-            k += 1
-        ny, nx = ys + k * dy, xs + k * dx
-        occ[ny, nx] = True
-        out[ny, nx] = vals
+        _slide(g, out, occ, ys, xs, dy, dx)
     return out
+
+
+def _slide(g, out, occ, ys, xs, dy, dx):
+    """Move the cells (ys, xs) of `g` step by step along (dy, dx) until the next step would leave
+    the grid or hit an occupied cell; paint them into `out` there and mark them occupied."""
+    h, w = g.shape
+    vals = g[ys, xs]
+    k = 0
+    while dy or dx:
+        ny, nx = ys + (k + 1) * dy, xs + (k + 1) * dx
+        if ny.min() < 0 or nx.min() < 0 or ny.max() >= h or nx.max() >= w or occ[ny, nx].any():
+            break
+        k += 1
+    ny, nx = ys + k * dy, xs + k * dx
+    occ[ny, nx] = True
+    out[ny, nx] = vals
 
 
 def attract_to_colour(grid, anchor=1, conn=8, bg=0):
     # every object not of the anchor colour moves straight towards the anchor's cells (along the
     # axis on which they overlap) until it touches them; the anchor stays put
     g = np.asarray(grid)
-    h, w = g.shape
     am = g == anchor
     if not am.any():
         raise ValueError("anchor colour absent")
@@ -79,21 +85,12 @@ def attract_to_colour(grid, anchor=1, conn=8, bg=0):
     for _, cells in _components(np.where(am, bg, g), conn, True, bg):
         ys = np.array([p[0] for p in cells])
         xs = np.array([p[1] for p in cells])
-        vals = g[ys, xs]
         dy = dx = 0
         if xs.max() >= ax.min() and xs.min() <= ax.max():
             dy = 1 if ys.max() < ay.min() else (-1 if ys.min() > ay.max() else 0)
         elif ys.max() >= ay.min() and ys.min() <= ay.max():
             dx = 1 if xs.max() < ax.min() else (-1 if xs.min() > ax.max() else 0)
-        k = 0
-        while dy or dx:
-            ny, nx = ys + (k + 1) * dy, xs + (k + 1) * dx
-            if ny.min() < 0 or nx.min() < 0 or ny.max() >= h or nx.max() >= w or occ[ny, nx].any():
-                break
-            k += 1
-        ny, nx = ys + k * dy, xs + k * dx
-        occ[ny, nx] = True
-        out[ny, nx] = vals
+        _slide(g, out, occ, ys, xs, dy, dx)
     return out
 
 
@@ -135,7 +132,7 @@ def _attract_space(pairs: Pairs) -> list[dict]:
 
 register(transform_objects, category="objects", cost=1.3, space=_transform_space, helpers=[_components],
          description="Flip or rotate every object in place, each within its own bounding box.")
-register(slide_objects, category="gravity", cost=1.3, space=_slide_space, helpers=[_components],
+register(slide_objects, category="gravity", cost=1.3, space=_slide_space, helpers=[_components, _slide],
          description="Gravity on whole objects: each object slides as a rigid shape towards one edge until it hits the edge, a wall colour, or another object.")
-register(attract_to_colour, category="objects", cost=1.3, space=_attract_space, helpers=[_components],
+register(attract_to_colour, category="objects", cost=1.3, space=_attract_space, helpers=[_components, _slide],
          description="Move every object straight towards an anchor colour until it touches it (objects align to / dock onto the anchor).")

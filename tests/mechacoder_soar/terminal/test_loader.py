@@ -114,3 +114,17 @@ def test_suite_of_one_and_empty_folder(tb1_task: Path, tmp_path: Path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(TBTaskError, match="no task folders"):
         load_tb_suite(tmp_path / "empty")
+
+
+def test_builtin_names_the_shipped_suite(tmp_path: Path, monkeypatch):
+    from mechacoder_soar.suites import load_tasks
+    from mechacoder_soar.terminal import builtin_suite_path, load_tb_suite
+
+    shipped = [t.id for t in load_tb_suite(builtin_suite_path())]
+    assert len(shipped) >= 10
+    assert [t.id for t in load_tasks("tb:builtin")] == shipped
+    # a real folder called `builtin` in the working directory wins: the name is only a fallback
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "builtin").mkdir()
+    with pytest.raises(Exception, match="no task folders"):
+        load_tb_suite("builtin")
