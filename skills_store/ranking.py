@@ -75,16 +75,19 @@ def mmr_select(cands: list[Candidate], ranked: list[Ranked], k: int, lam: float)
     if have:
         m = np.asarray(embs, dtype=np.float32)
         m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-12
-        sims = m @ m.T
+    # Only the k chosen rows of the similarity matrix are ever needed: k matrix-vector products
+    # instead of the full n x n product (which also woke BLAS's thread pool on every query).
+    gain = lam * np.array([r.score for r in ranked], dtype=np.float64)
+    max_sim = np.zeros(len(cands), dtype=np.float64)
+    open_ = np.ones(len(cands), dtype=bool)
     chosen: list[int] = []
-    remaining = list(range(len(cands)))
-    max_sim = np.zeros(len(cands), dtype=np.float32)
-    while remaining and len(chosen) < k:
-        best = max(remaining, key=lambda i: lam * ranked[i].score - (1 - lam) * float(max_sim[i]))
+    while len(chosen) < min(k, len(cands)):
+        value = np.where(open_, gain - (1 - lam) * max_sim, -np.inf)
+        best = int(np.argmax(value))  # first of equals: ties go to the earlier candidate, as before
         chosen.append(best)
-        remaining.remove(best)
+        open_[best] = False
         if have:
-            max_sim = np.maximum(max_sim, sims[best])
+            max_sim = np.maximum(max_sim, (m @ m[best]).astype(np.float64))
     return [ranked[i] for i in chosen]
 
 

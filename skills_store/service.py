@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -351,66 +350,3 @@ def _test_meta(req: AttemptRequest) -> dict[str, int]:
 
 def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=repr))
-
-
-
-class CoalescingEmbedder:
-    """Wraps an Embedder for a server: concurrent `embed` calls from request threads are merged into
-    one model call. On CPU one MiniLM forward pass over 8 short texts costs little more than over
-    one, so under concurrent load this turns a queue of single-text calls into a few batches.
-    Leader/follower: whoever finds the model idle takes everything pending and runs it; the others
-    wait for their slice. (Belongs next to `Embedder` in embedding.py; lives here until then.)"""
-
-    def __init__(self, inner: Any, max_texts: int = 256):
-        self.inner = inner
-        self.max_texts = max_texts
-        self._cv = threading.Condition()
-        self._pending: list[_Slot] = []
-        self._busy = False
-
-    @property
-    def batch_size(self) -> int:
-        return self.inner.batch_size
-
-    def embed(self, texts: list[str]):
-        if len(texts) >= self.max_texts:  # bulk work (imports, repair): no point merging
-            return self.inner.embed(texts)
-        slot = _Slot(list(texts))
-        with self._cv:
-            self._pending.append(slot)
-            while not slot.done:
-                if self._busy:
-                    self._cv.wait()
-                    continue
-                self._busy = True
-                batch, self._pending = self._pending, []
-                self._cv.release()
-                try:
-                    flat = [t for sl in batch for t in sl.texts]
-                    try:
-                        vecs, err = self.inner.embed(flat), None
-                    except BaseException as e:  # noqa: BLE001 - handed to every waiter
-                        vecs, err = None, e
-                finally:
-                    self._cv.acquire()
-                i = 0
-                for sl in batch:
-                    if err is None:
-                        sl.result = vecs[i : i + len(sl.texts)]
-                    sl.error, sl.done = err, True
-                    i += len(sl.texts)
-                self._busy = False
-                self._cv.notify_all()
-        if slot.error is not None:
-            raise slot.error
-        return slot.result
-
-
-class _Slot:
-    __slots__ = ("texts", "result", "error", "done")
-
-    def __init__(self, texts: list[str]):
-        self.texts = texts
-        self.result = None
-        self.error: BaseException | None = None
-        self.done = False

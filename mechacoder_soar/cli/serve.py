@@ -69,7 +69,7 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
     from skills_store import StoreConfig, StoreError
     from skills_store.config import default_store_location
     from skills_store.embedding import Embedder
-    from skills_store.service import CoalescingEmbedder
+    from skills_store.embedding import CoalescingEmbedder
     from skills_store.store import SkillStore
 
     cfg = StoreConfig(location=store or default_store_location(), namespace=namespace)

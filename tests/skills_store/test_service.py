@@ -139,7 +139,7 @@ def test_coalescing_embedder_merges_concurrent_calls_and_keeps_each_result():
 
     import numpy as np
 
-    from skills_store.service import CoalescingEmbedder
+    from skills_store.embedding import CoalescingEmbedder
 
     class SlowEmbedder:  # stands in for the model: ~20 ms a call whatever the batch size
         batch_size = 64

@@ -1,0 +1,71 @@
+"""Embeddings: the ONNX export reproduces sentence-transformers' vectors, is made once and reused,
+survives a corrupt cache, and the torch backend stays available."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from skills_store import embedding as E
+
+TEXTS = ["flip the grid left to right", "Sort the lines of /app/names.txt into /app/sorted.txt",
+         "word " * 400,  # past the 256-token limit: truncated the same way by both backends
+         "", "ünïcödé → 色", "recolour every object by its size"]
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """A private cache directory and fresh per-process state, so the export really happens here."""
+    monkeypatch.setenv("SOAR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SOAR_EMBED_BACKEND", raising=False)
+    E._onnx_model.cache_clear()
+    yield tmp_path / "cache"
+    E._onnx_model.cache_clear()
+
+
+def test_backends_agree(own_cache):
+    onnx = E.Embedder(backend="onnx")
+    torch_ = E.Embedder(backend="torch")
+    a, b = onnx.embed(TEXTS), torch_.embed(TEXTS)
+    assert onnx.backend == "onnx" and torch_.backend == "torch"
+    assert a.shape == b.shape == (len(TEXTS), E.DIM) and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert np.abs(a - b).max() < 1e-4
+    # a batch is the same as one text at a time (padding does not leak into the pooled vector)
+    single = np.stack([onnx.embed([t])[0] for t in TEXTS])
+    assert np.abs(single - a).max() < 1e-5
+    assert onnx.embed([]).shape == (0, E.DIM)
+
+
+def test_export_is_made_once_and_reused(own_cache):
+    E.Embedder().embed(["x"])
+    [f] = list(own_cache.rglob("*.onnx"))
+    stamp = f.stat().st_mtime_ns
+    E._onnx_model.cache_clear()
+    assert E.Embedder().backend == "onnx"
+    assert f.stat().st_mtime_ns == stamp  # loaded, not exported again
+    assert not list(own_cache.rglob("*.tmp"))  # written atomically
+
+
+def test_corrupt_cache_falls_back_then_recovers(own_cache, caplog):
+    path = E.onnx_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not an onnx model")
+    with caplog.at_level("WARNING"):
+        emb = E.Embedder()
+        v = emb.embed(["flip the grid"])
+    assert emb.backend == "torch" and v.shape == (1, E.DIM)  # still embeds
+    assert not path.exists()  # the bad file is gone, so the next process re-exports
+    E._onnx_model.cache_clear()
+    assert E.Embedder().backend == "onnx" and path.exists()
+    with pytest.raises(ValueError, match="backend"):
+        E.Embedder(backend="tensorflow")
+
+
+def test_cached_export_needs_no_torch(own_cache):
+    E.Embedder().embed(["warm the cache"])
+    code = ("import sys; from skills_store.embedding import Embedder; e = Embedder(); e.embed(['a']); "
+            "print(e.backend, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "SOAR_CACHE_DIR": str(own_cache)})
+    assert out.stdout.split() == ["onnx", "False"]
