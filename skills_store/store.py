@@ -205,11 +205,11 @@ class SkillStore:
             n *= 4
         vec = self.embedder.embed([query])[0]
         hits = self.vectors.query(ns, vec, n)
-        skills = self.ledger.get_many(ns, [h.id for h in hits])
+        rows = self.ledger.ranking_rows(ns, [h.id for h in hits])
         excluded = set(exclude)
         cands: list[Candidate] = []
         for h in hits:
-            s = skills.get(h.id)
+            s = rows.get(h.id)
             if s is None or s.superseded_by or s.id in excluded:
                 continue
             if (kind and s.kind != kind) or (source and s.source != source):
@@ -217,6 +217,7 @@ class SkillStore:
             ema, uses = (s.sampling_ema, s.sampling_uses) if mode == "sample" else (s.refine_ema, s.refine_uses)
             cands.append(Candidate(s.id, 1.0 - h.distance, s.source, ema, uses, h.embedding))
         ranked = rank(cands, k, rc, self.config.ema)
+        skills = self.ledger.get_many(ns, [r.id for r in ranked])  # full records for the k returned only
         return [
             ScoredSkill(skill=skills[r.id], similarity=r.similarity, prior_mean=r.prior_mean,
                         posterior=r.posterior, exploration=r.exploration, score=r.score)
