@@ -92,61 +92,44 @@ class Ledger:
                 self._conn.execute("COMMIT")
 
     # -- reads -----------------------------------------------------------------------------
-    def find_by_hash(self, ns: str, hashes: Iterable[str]) -> dict[str, str]:
-        hashes = list(set(hashes))
-        out: dict[str, str] = {}
+    def _select_in(self, query: str, ns: str, values: list[str]) -> list[tuple]:
+        """Rows of `query ... IN (values)`; `query`'s first parameter is the namespace. Chunked
+        under SQLite's variable limit, under the connection lock."""
+        rows: list[tuple] = []
         with self._lock:
-            for i in range(0, len(hashes), 500):
-                chunk = hashes[i : i + 500]
-                q = f"SELECT content_hash, id FROM skills WHERE namespace=? AND content_hash IN ({','.join('?' * len(chunk))})"
-                out.update(dict(self._conn.execute(q, [ns, *chunk]).fetchall()))
-        return out
+            for i in range(0, len(values), 500):
+                chunk = values[i : i + 500]
+                q = f"{query} IN ({','.join('?' * len(chunk))})"
+                rows.extend(self._conn.execute(q, [ns, *chunk]).fetchall())
+        return rows
+
+    def find_by_hash(self, ns: str, hashes: Iterable[str]) -> dict[str, str]:
+        return dict(self._select_in("SELECT content_hash, id FROM skills WHERE namespace=? AND content_hash",
+                                    ns, list(set(hashes))))
 
     def find_hindsight_by_outsig(self, ns: str, sigs: Iterable[str]) -> dict[str, str]:
-        sigs = [s for s in set(sigs) if s]
-        out: dict[str, str] = {}
-        with self._lock:
-            for i in range(0, len(sigs), 500):
-                chunk = sigs[i : i + 500]
-                q = (
-                    "SELECT output_signature, id FROM skills WHERE namespace=? AND source='hindsight' "
-                    f"AND output_signature IN ({','.join('?' * len(chunk))})"
-                )
-                out.update(dict(self._conn.execute(q, [ns, *chunk]).fetchall()))
-        return out
+        return dict(self._select_in("SELECT output_signature, id FROM skills WHERE namespace=? AND source='hindsight' "
+                                    "AND output_signature", ns, [s for s in set(sigs) if s]))
 
     def get_many(self, ns: str, ids: list[str]) -> dict[str, Skill]:
         out: dict[str, Skill] = {}
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                q = (
-                    "SELECT s.record, s.superseded_by, c.sampling_ema, c.sampling_uses, c.refine_ema, "
-                    "c.refine_uses, c.last_used FROM skills s JOIN counters c USING (namespace, id) "
-                    f"WHERE s.namespace=? AND s.id IN ({','.join('?' * len(chunk))})"
-                )
-                for rec, sup, *counts in self._conn.execute(q, [ns, *chunk]):
-                    d = json.loads(rec)
-                    d.update(dict(zip(_COUNTER_COLS, counts)), superseded_by=sup)
-                    s = Skill.model_validate(d)
-                    out[s.id] = s
+        rows = self._select_in(
+            "SELECT s.record, s.superseded_by, c.sampling_ema, c.sampling_uses, c.refine_ema, c.refine_uses, "
+            "c.last_used FROM skills s JOIN counters c USING (namespace, id) WHERE s.namespace=? AND s.id", ns, ids)
+        for rec, sup, *counts in rows:
+            d = json.loads(rec)
+            d.update(dict(zip(_COUNTER_COLS, counts)), superseded_by=sup)
+            s = Skill.model_validate(d)
+            out[s.id] = s
         return out
 
     def ranking_rows(self, ns: str, ids: list[str]) -> dict[str, RankingRow]:
         """What ranking needs for each id, from columns only: retrieval ranks ~40 candidates and
         returns k, so parsing every candidate's full record (get_many) was most of its ledger time."""
-        out: dict[str, RankingRow] = {}
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                q = (
-                    "SELECT s.id, s.source, s.kind, s.superseded_by, c.sampling_ema, c.sampling_uses, "
-                    "c.refine_ema, c.refine_uses FROM skills s JOIN counters c USING (namespace, id) "
-                    f"WHERE s.namespace=? AND s.id IN ({','.join('?' * len(chunk))})"
-                )
-                for row in self._conn.execute(q, [ns, *chunk]):
-                    out[row[0]] = RankingRow(*row)
-        return out
+        rows = self._select_in(
+            "SELECT s.id, s.source, s.kind, s.superseded_by, c.sampling_ema, c.sampling_uses, c.refine_ema, "
+            "c.refine_uses FROM skills s JOIN counters c USING (namespace, id) WHERE s.namespace=? AND s.id", ns, ids)
+        return {r[0]: RankingRow(*r) for r in rows}
 
     def iter_skills(self, ns: str, include_superseded: bool = True) -> Iterator[Skill]:
         with self._lock:

@@ -39,6 +39,7 @@ class SearchConfig:
     budget: int = 5000                 # max candidate programs evaluated (each run on all inputs)
     time_limit_s: float = 30.0
     max_params_per_step: int = 3       # inferred settings tried per (node, primitive)
+    refit_learned: bool = True         # also try learned compositions with settings re-inferred
     max_candidates: int = 10           # candidates returned
     shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
     preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
@@ -173,6 +174,23 @@ class _Engine:
             return []
         return list(params)[: self.config.max_params_per_step]
 
+    def retemplate(self, prog: Sequence[Step], steps_to_refit: Iterable[int]) -> list[Step] | None:
+        """`prog` with the parameters of the given steps re-inferred on *this* task (first inferred
+        setting; the learned one where inference has nothing). A composition learned on one task
+        with its colours and sizes baked in becomes a template for tasks that need the same steps
+        with other settings. None if the program stops applying."""
+        refit = set(steps_to_refit)
+        state: State | None = tuple(self.ins) + tuple(self.tests)
+        out: list[Step] = []
+        for i, (name, params) in enumerate(prog):
+            if i in refit and PRIMITIVES[name].infer is not None:
+                params = next(iter(self.infer(name, state)), params)
+            out.append((name, params))
+            state = self.apply((name, params), state)
+            if state is None:
+                return None
+        return out
+
     def evaluate(self, steps: list[Step], state: State | None, cost: float) -> Candidate | None:
         """Count one evaluation; prune failures and duplicates; score and record the rest."""
         self.n_evaluated += 1
@@ -289,7 +307,8 @@ def search(
         counter += 1
         heapq.heappush(heap, (cost + pen + prims[0][0], counter, 0, steps, state, cost + pen, depth))
 
-    # learned compositions first, as they are (they were solutions once) and extendable
+    # learned compositions first, as they are (they were solutions once) and extendable, then as
+    # templates: the last step's settings, then every step's, re-inferred on this task
     for prog in extra_programs:
         if eng.out_of_budget():
             break
@@ -297,11 +316,18 @@ def search(
             prog = validate_steps(prog)
         except ValueError:
             continue
-        state = eng.run_program(prog)
-        cand = eng.evaluate(list(prog), state, 1.0)
-        if cand is not None and state is not None:
-            eng.colour_fix(list(prog), state, 1.0, cand)
-            push(list(prog), state, 1.0, 1)  # a learned composition counts as one step
+        variants = [list(prog)]
+        if config.refit_learned:
+            for refit in (range(len(prog) - 1, len(prog)), range(len(prog))):
+                v = eng.retemplate(prog, refit)
+                if v is not None and v not in variants:
+                    variants.append(v)
+        for v in variants:
+            state = eng.run_program(v)
+            cand = eng.evaluate(v, state, 1.0)
+            if cand is not None and state is not None:
+                eng.colour_fix(v, state, 1.0, cand)
+                push(v, state, 1.0, 1)  # a learned composition counts as one step
 
     push([], root_state, 0.0, 0)
     while heap and not eng.out_of_budget():

@@ -126,9 +126,13 @@ class LibrarySearchProposer:
 
     def _steer(self, task: Task, skills: list[Skill]) -> tuple[list[str], list[list], list[Skill], dict[str, str]]:
         query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
-        got = [h.skill for h in self.library.retrieve_for_sampling(query, self.config.k_retrieve, kind="arc")]
+        k = self.config.k_retrieve
+        # Seeds and learned skills are retrieved apart: as the library grows, learned skills would
+        # otherwise crowd the seeds out of the top-k and the primitive order would lose its guide.
+        seeds = [h.skill for h in self.library.retrieve_for_sampling(query, k, kind="arc", source="seed")]
+        learned = [h.skill for h in self.library.retrieve_for_sampling(query, k, kind="arc") if h.skill.source != "seed"]
         seen, ordered = set(), []
-        for s in list(skills) + got:
+        for s in list(skills) + seeds + learned:
             if s.id not in seen:
                 seen.add(s.id)
                 ordered.append(s)
@@ -139,9 +143,10 @@ class LibrarySearchProposer:
             if st:
                 extras.append(st)
                 composite_ids[json.dumps(st)] = s.id
+                order += [name for name, _ in st]  # what similar tasks' programs were made of
             elif "primitive" not in s.meta:
                 plain.append(s)
-        return order, extras, plain, composite_ids
+        return list(dict.fromkeys(order)), extras, plain, composite_ids
 
     def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
         ids = []

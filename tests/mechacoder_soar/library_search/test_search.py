@@ -92,6 +92,20 @@ def test_extra_programs_tried_first():
     assert res.solved and res.candidates[0].steps == prog and res.candidates[0].test_outputs == [[[6, 5]]]
 
 
+def test_learned_composition_is_refit_to_a_new_task():
+    # learned on a task that scaled by 2 then mirrored; this task scales by 3 then mirrors
+    learned = [("scale_up", {"ky": 2, "kx": 2}), ("flip_lr", {})]
+    want = [("scale_up", {"ky": 3, "kx": 3}), ("flip_lr", {})]
+    ins = [[[1, 2], [0, 3]], [[4, 0], [5, 6]]]
+    pairs = [(g, run_steps(want, g)) for g in ins]
+    cfg = dict(budget=3, max_depth=1, stop_after_solutions=0, colour_fix=False)
+    res = search(pairs, [[[7, 8]]], SearchConfig(**cfg), extra_programs=[learned])
+    assert res.solved and res.candidates[0].steps == want
+    assert res.candidates[0].test_outputs == [run_steps(want, [[7, 8]])]
+    # without refitting, the learned settings are all the search tries in that budget
+    assert not search(pairs, [[[7, 8]]], SearchConfig(**cfg, refit_learned=False), extra_programs=[learned]).solved
+
+
 def test_colour_fix_after_geometry():
     # flip then recolour 1 -> 3: solved as (flip, colour_map) with the map inferred on the flipped grids
     pairs = [([[1, 0, 0]], [[0, 0, 3]]), ([[0, 1], [1, 0]], [[3, 0], [0, 3]])]

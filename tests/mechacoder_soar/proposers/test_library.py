@@ -46,3 +46,23 @@ def test_search_respects_time_budget(store):
     props = p.sample(task, [], 3)
     assert time.perf_counter() - t < 6.0  # 1 s of search plus retrieval and rendering
     assert len(props) <= 3
+
+
+def test_seeds_still_steer_when_learned_skills_crowd_the_library(store):
+    from mechacoder_soar.describe import describe_arc
+
+    ensure_seed_skills(store)
+    task = load_tasks("arc1-train", task_ids=[DEPTH2])[0].public()
+    query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
+    # 30 learned skills that match the task's own description better than any seed can
+    store.add([{"code": f"def transform(grid):\n    return grid[{i}:]", "description": query, "kind": "arc",
+                "source": "hindsight", "output_signature": f"crowd{i}"} for i in range(30)])
+    store.add([{"code": "def transform(grid):\n    return grid[::-1]", "description": query, "kind": "arc",
+                "source": "solved", "meta": {"dsl": json.dumps([["flip_ud", {}], ["transpose", {}]])}}])
+    p = LibrarySearchProposer(store, LibrarySearchConfig(k_retrieve=8, processes=1))
+    order, extras, plain, _ = p._steer(task, [])
+    seeds = {s.meta["primitive"] for s in store.all() if s.source == "seed"}
+    assert len([n for n in order if n in seeds]) >= 8  # the seeds' ranking still orders the search
+    assert extras == [[("flip_ud", {}), ("transpose", {})]]  # the learned composite is tried first...
+    assert {"flip_ud", "transpose"} <= set(order)  # ...and its primitives are preferred when extending
+    assert plain and all(s.source == "hindsight" for s in plain)
