@@ -104,14 +104,18 @@ def _transform_space(pairs: Pairs) -> list[dict]:
             for b in bg_options(pairs) for c, m in _DEFAULT_SETTINGS[:2] for op in OPS]
 
 
+def _still_colours(pairs: Pairs, bg: int) -> list[int]:
+    """Colours present in every input that never move: exactly the same cells in the output."""
+    return [c for c in range(10) if c != bg and all((a == c).any() for a, _ in pairs)
+            and all(np.array_equal(a == c, o == c) for a, o in pairs)]
+
+
 def _slide_space(pairs: Pairs) -> list[dict]:
     if not same_shapes(pairs):
         return []
     res = []
     for b in bg_options(pairs):
-        # a colour that never moves is a candidate obstacle (a floor, a wall)
-        still = [c for c in range(10) if c != b and all((a == c).any() for a, _ in pairs)
-                 and all(np.array_equal(a == c, o == c) for a, o in pairs)]
+        still = _still_colours(pairs, b)  # candidate obstacles (a floor, a wall)
         for d in ("down", "up", "left", "right"):
             for c, m in _DEFAULT_SETTINGS[:2]:
                 res.append({"direction": d, "conn": c, "multicolour": m, "bg": b, "fixed": -1})
@@ -124,8 +128,7 @@ def _attract_space(pairs: Pairs) -> list[dict]:
         return []
     res = []
     for b in bg_options(pairs):
-        still = [c for c in range(10) if c != b and all((a == c).any() for a, _ in pairs)
-                 and all(np.array_equal(a == c, o == c) for a, o in pairs)]
+        still = _still_colours(pairs, b)  # candidate anchors
         res += [{"anchor": c, "conn": k, "bg": b} for c in still[:3] for k in (8, 4)]
     return res
 
