@@ -68,8 +68,7 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
     requests, and merging them into one model call keeps tail latency down."""
     from skills_store import StoreConfig, StoreError
     from skills_store.config import default_store_location
-    from skills_store.embedding import Embedder
-    from skills_store.embedding import CoalescingEmbedder
+    from skills_store.embedding import CoalescingEmbedder, Embedder
     from skills_store.store import SkillStore
 
     cfg = StoreConfig(location=store or default_store_location(), namespace=namespace)
