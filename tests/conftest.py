@@ -79,3 +79,11 @@ def store(store_config):
     s = SkillStore(store_config)
     yield s
     s.close()
+
+
+@pytest.fixture
+def library(store):
+    """A store holding two tiny seed skills: what the loop tests retrieve, show and credit."""
+    store.add([{"code": "def transform(grid):\n    return grid", "description": "identity: copy the grid", "kind": "arc", "source": "seed"},
+               {"code": "def transform(grid):\n    return grid[::-1]", "description": "flip the grid upside down", "kind": "arc", "source": "seed"}])
+    return store

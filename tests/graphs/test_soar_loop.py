@@ -44,13 +44,6 @@ class ScriptedProposer:
         return [Proposal(GOOD[task.id], [s.id for s in skills[:1]])]
 
 
-@pytest.fixture
-def library(store):
-    store.add([{"code": "def transform(grid):\n    return grid", "description": "identity: copy the grid", "kind": "arc", "source": "seed"},
-               {"code": "def transform(grid):\n    return grid[::-1]", "description": "flip the grid upside down", "kind": "arc", "source": "seed"}])
-    return store
-
-
 def cfg(tmp_path, **kw):
     base = dict(suite="arc1-train", task_ids=[FLIP_TASK, TRANSPOSE_TASK, OTHER_TASK], iterations=2,
                 budget_sample=2, budget_refine=2, run_dir=str(tmp_path / "run"), concurrency=2, workers=2)

@@ -76,13 +76,6 @@ def ray_cluster():
     ray.shutdown()
 
 
-@pytest.fixture
-def library(store):
-    store.add([{"code": "def transform(grid):\n    return grid", "description": "identity: copy the grid", "kind": "arc", "source": "seed"},
-               {"code": "def transform(grid):\n    return grid[::-1]", "description": "flip the grid upside down", "kind": "arc", "source": "seed"}])
-    return store
-
-
 def make_cfg(tmp_path, **kw):
     base = dict(suite="arc1-train", task_ids=[FLIP_TASK, TRANSPOSE_TASK], iterations=1, budget_sample=4,
                 budget_refine=1, sample_batch=2, run_dir=str(tmp_path / "run"), concurrency=2, workers=1,
