@@ -171,7 +171,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
     ap.add_argument("--pairs", type=int, default=60, help="record+search pairs per client")
     ap.add_argument("--hammer", action="store_true", help="also run 8 x 1,000 record_attempt + report_outcome")
-    ap.add_argument("--no-coalesce", action="store_true", help="serve without merging concurrent embeddings")
+    ap.add_argument("--no-coalesce", action="store_true", help="serve without merging concurrent embeddings (adds are still committed in groups)")
     ap.add_argument("--store", help="reuse an ingested store directory (skips ingest when it has skills)")
     args = ap.parse_args()
 

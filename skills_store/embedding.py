@@ -123,20 +123,37 @@ class OnnxMiniLM:
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
-        tok.enable_padding(pad_id=tok.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        tok.no_padding()  # padded per length bucket below
         self.tokenizer = tok
+        self._pad = tok.token_to_id("[PAD]") or 0
 
     def __call__(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        # Similar lengths together: less padding per batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for b in range(0, len(order), batch_size):
-            idx = order[b:b + batch_size]
-            enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        enc = self.tokenizer.encode_batch(list(texts))
+        for idx in _length_buckets([len(e.ids) for e in enc], batch_size):
+            width = len(enc[idx[-1]].ids)
+            ids = np.full((len(idx), width), self._pad, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, i in enumerate(idx):
+                n = len(enc[i].ids)
+                ids[r, :n] = enc[i].ids
+                mask[r, :n] = 1
             out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return out
+
+
+def _length_buckets(lengths: list[int], batch_size: int, slack: float = 1.5) -> list[list[int]]:
+    """Indices grouped into batches of similar token length, shortest first. Every row of a batch
+    is padded to its longest, and the model's cost grows with the padded width, so a 12-token
+    search query merged with 40-token skill texts (a server's coalesced call) gets its own batch."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    out: list[list[int]] = []
+    for i in order:
+        if out and len(out[-1]) < batch_size and lengths[i] <= slack * lengths[out[-1][0]] + 4:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
 
 
 _onnx_lock = threading.Lock()
@@ -217,61 +234,24 @@ class Embedder:
 
 class CoalescingEmbedder:
     """Wraps an Embedder for a server: concurrent `embed` calls from request threads are merged into
-    one model call. On CPU one MiniLM forward pass over 8 short texts costs little more than over
-    one, so under concurrent load this turns a queue of single-text calls into a few batches.
-    Leader/follower: whoever finds the model idle takes everything pending and runs it; the others
-    wait for their slice."""
+    one model call (see coalesce.py). On CPU one MiniLM forward pass over 8 short texts costs about
+    half of 8 separate passes, so under concurrent load a queue of single-text calls becomes a few
+    batches."""
 
     def __init__(self, inner: Any, max_texts: int = 256):
+        from .coalesce import Coalescer
+
         self.inner = inner
         self.max_texts = max_texts
-        self._cv = threading.Condition()
-        self._pending: list[_Slot] = []
-        self._busy = False
+        self._merge = Coalescer(lambda _key, texts: self.inner.embed(texts))
 
     @property
     def batch_size(self) -> int:
         return self.inner.batch_size
 
-    def embed(self, texts: list[str]):
+    def embed(self, texts: list[str]) -> np.ndarray:
         if len(texts) >= self.max_texts:  # bulk work (imports, repair): no point merging
             return self.inner.embed(texts)
-        slot = _Slot(list(texts))
-        with self._cv:
-            self._pending.append(slot)
-            while not slot.done:
-                if self._busy:
-                    self._cv.wait()
-                    continue
-                self._busy = True
-                batch, self._pending = self._pending, []
-                self._cv.release()
-                try:
-                    flat = [t for sl in batch for t in sl.texts]
-                    try:
-                        vecs, err = self.inner.embed(flat), None
-                    except BaseException as e:  # noqa: BLE001 - handed to every waiter
-                        vecs, err = None, e
-                finally:
-                    self._cv.acquire()
-                i = 0
-                for sl in batch:
-                    if err is None:
-                        sl.result = vecs[i : i + len(sl.texts)]
-                    sl.error, sl.done = err, True
-                    i += len(sl.texts)
-                self._busy = False
-                self._cv.notify_all()
-        if slot.error is not None:
-            raise slot.error
-        return slot.result
-
-
-class _Slot:
-    __slots__ = ("texts", "result", "error", "done")
-
-    def __init__(self, texts: list[str]):
-        self.texts = texts
-        self.result = None
-        self.error: BaseException | None = None
-        self.done = False
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.asarray(self._merge.run(None, list(texts)), dtype=np.float32)

@@ -221,6 +221,11 @@ class Ledger:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def get_attempt(self, ns: str, attempt_id: str) -> dict | None:
+        with self._lock:
+            row = self._conn.execute("SELECT record FROM attempts WHERE namespace=? AND id=?", (ns, attempt_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
     def record_outcomes(self, ns: str, updates: list[tuple[str, str, float]], cfg: EmaConfig, meta: dict | None = None) -> None:
         """updates: (skill_id, mode, outcome). All or nothing."""
         with self.transaction() as conn:

@@ -74,6 +74,11 @@ class SkillIn(BaseModel):
             raise ValueError("must not contain NUL characters")
         return v
 
+    def embed_text(self) -> str:
+        """What gets embedded: the description plus a short signature (code is stored verbatim but
+        not embedded: descriptions retrieve far better than raw source with MiniLM)."""
+        return f"{self.description}\n{self.signature}".strip()
+
 
 class Skill(SkillIn):
     """A stored skill: immutable content plus the live counters read from SQLite."""
@@ -91,11 +96,6 @@ class Skill(SkillIn):
     refine_ema: float = 0.0
     refine_uses: int = 0
     last_used: float | None = None
-
-    def embed_text(self) -> str:
-        """What gets embedded: the description plus a short signature (code is stored verbatim but
-        not embedded: descriptions retrieve far better than raw source with MiniLM)."""
-        return f"{self.description}\n{self.signature}".strip()
 
 
 class ScoredSkill(BaseModel):

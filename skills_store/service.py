@@ -322,12 +322,7 @@ class MemoryService:
         return [SkillOut.of(s) for s in skills[offset : offset + limit]]
 
     def get_attempt(self, attempt_id: str, namespace: str | None = None) -> dict | None:
-        # TODO(ledger): a `Ledger.get_attempt` belongs in ledger.py; read under its lock meanwhile.
-        ns = self._ns(namespace)
-        led = self.store.ledger
-        with led._lock:
-            row = led._conn.execute("SELECT record FROM attempts WHERE namespace=? AND id=?", (ns, attempt_id)).fetchone()
-        return json.loads(row[0]) if row else None
+        return self.store.ledger.get_attempt(self._ns(namespace), attempt_id)
 
     def attempts(self, namespace: str | None = None, limit: int = 100) -> list[dict]:
         return self.store.attempts(limit, namespace=self._ns(namespace))

@@ -5,6 +5,7 @@
     ranking.py  how retrieved candidates are ordered (formula documented there)
     ema.py      how outcomes move a skill's success rates
     bundle.py   versioned JSONL export / import
+    coalesce.py concurrent adds committed together (one embedding call, transaction, Chroma add)
 
 Write order for `add`: validate the whole batch first (bad input changes nothing), dedup, embed,
 then insert into SQLite inside a transaction, add to Chroma, commit. If Chroma fails the SQLite
@@ -20,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .coalesce import Coalescer
 from .config import StoreConfig
 from .embedding import Embedder
 from .errors import InvalidInputError, SkillNotFoundError
@@ -58,6 +60,7 @@ class SkillStore:
             raise
         self.embedder = embedder or Embedder(self.config.embed_batch_size)
         self._repaired: set[str] = set()
+        self._commits: Coalescer[tuple[SkillIn, dict | None], tuple[str, bool]] = Coalescer(self._commit)
 
     @classmethod
     def open(cls, location: str | Path | None = None, namespace: str = "default", **kw: Any) -> "SkillStore":
@@ -85,7 +88,8 @@ class SkillStore:
     # -- write -----------------------------------------------------------------------------
     def add(self, skills: Iterable[SkillIn | dict], namespace: str | None = None, *, iteration_event: dict | None = None) -> AddResult:
         """Add a batch. Duplicates (same normalised code; for hindsight skills also the same
-        output signature) are not stored again: their index maps to the existing id."""
+        output signature) are not stored again: their index maps to the existing id.
+        Invalid input raises before anything is written."""
         ns = self._ns(namespace)
         batch: list[SkillIn] = []
         for i, s in enumerate(skills):
@@ -96,49 +100,68 @@ class SkillStore:
         result = AddResult()
         if not batch:
             return result
+        self._check_supersedes(ns, batch)
+        # Concurrent adds (a server's request threads) are committed together: one embedding call,
+        # one transaction, one Chroma add. A lone caller commits at once. (Embedding outside the
+        # queue, to overlap the previous commit, measured slower: the two fight over 2 cores.)
+        outcomes = self._commits.run(ns, [(s, iteration_event) for s in batch])
+        for i, (sid, is_new) in enumerate(outcomes):
+            if is_new:
+                result.added.append(sid)
+            else:
+                result.duplicates[i] = sid
+        return result
+
+    def _check_supersedes(self, ns: str, batch: list[SkillIn]) -> None:
+        """Before any commit, so one caller's bad reference never fails another's merged batch."""
+        targets = [s.supersedes for s in batch if s.supersedes]
+        if targets:
+            known = self.ledger.get_many(ns, targets)  # type: ignore[arg-type]
+            for t in targets:
+                if t not in known:
+                    raise InvalidInputError(f"skill supersedes unknown id {t!r} in namespace {ns!r}")
+
+    def _commit(self, ns: str, items: list[tuple[SkillIn, dict | None]]) -> list[tuple[str, bool]]:
+        """Dedup, embed, write ledger + Chroma for validated skills; (id, newly added) per item.
+        Duplicates (same normalised code; for hindsight skills also the same output signature),
+        within the batch or with the store, map to the existing id. Runs one at a time."""
+        batch = [s for s, _ in items]
         hashes = [code_hash(s.code) for s in batch]
         by_hash = self.ledger.find_by_hash(ns, hashes)
-        by_sig = self.ledger.find_hindsight_by_outsig(
-            ns, [s.output_signature for s in batch if s.source == "hindsight" and s.output_signature]
-        )
-        new: list[Skill] = []
+        by_sig = self.ledger.find_hindsight_by_outsig(ns, [s.output_signature for s in batch if _dedup_sig(s)])
+        new: list[tuple[Skill, dict | None]] = []
+        out: list[tuple[str, bool]] = []
         seen_hash: dict[str, str] = {}
         seen_sig: dict[str, str] = {}
         now = time.time()
-        for i, (s, h) in enumerate(zip(batch, hashes)):
-            sig = s.output_signature if s.source == "hindsight" else None
+        for (s, event), h in zip(items, hashes):
+            sig = _dedup_sig(s)
             dup = by_hash.get(h) or seen_hash.get(h) or (sig and (by_sig.get(sig) or seen_sig.get(sig)))
             if dup:
-                result.duplicates[i] = dup
+                out.append((dup, False))
                 continue
             sid = "sk_" + h[:16]
-            skill = Skill(**s.model_dump(), id=sid, namespace=ns, content_hash=h, created_at=now)
             seen_hash[h] = sid
             if sig:
                 seen_sig[sig] = sid
-            new.append(skill)
+            new.append((Skill(**s.model_dump(), id=sid, namespace=ns, content_hash=h, created_at=now), event))
+            out.append((sid, True))
         if not new:
-            return result
-        supersede = [s for s in new if s.supersedes]
-        if supersede:
-            known = self.ledger.get_many(ns, [s.supersedes for s in supersede])  # type: ignore[misc]
-            for s in supersede:
-                if s.supersedes not in known:
-                    raise InvalidInputError(f"skill supersedes unknown id {s.supersedes!r} in namespace {ns!r}")
-        vecs = self.embedder.embed([s.embed_text() for s in new])
+            return out
+        skills = [s for s, _ in new]
+        vecs = self.embedder.embed([s.embed_text() for s in skills])
         with self.ledger.transaction() as conn:
-            for s in new:
+            for s, event in new:
                 Ledger.insert_skill(conn, s)
-                Ledger.add_event(conn, ns, s.id, "added", {"source": s.source, "iteration": s.iteration, **(iteration_event or {})})
+                Ledger.add_event(conn, ns, s.id, "added", {"source": s.source, "iteration": s.iteration, **(event or {})})
                 if s.supersedes:
                     Ledger.mark_superseded(conn, ns, s.supersedes, s.id)
                     Ledger.add_event(conn, ns, s.supersedes, "superseded", {"by": s.id})
             self.vectors.add(
-                ns, [s.id for s in new], vecs, [s.embed_text() for s in new],
-                [{"source": s.source, "kind": s.kind} for s in new],
+                ns, [s.id for s in skills], vecs, [s.embed_text() for s in skills],
+                [{"source": s.source, "kind": s.kind} for s in skills],
             )
-        result.added = [s.id for s in new]
-        return result
+        return out
 
     def record_outcome(self, skill_ids: Iterable[str], mode: Mode, success: bool | float,
                        namespace: str | None = None, meta: dict | None = None) -> None:
@@ -284,6 +307,11 @@ class SkillStore:
             vecs = self.embedder.embed([s.embed_text() for s in missing])
             self.vectors.add(ns, [s.id for s in missing], vecs, [s.embed_text() for s in missing],
                              [{"source": s.source, "kind": s.kind} for s in missing])
+
+
+def _dedup_sig(s: SkillIn) -> str | None:
+    """Hindsight skills are also duplicates when they produce the same outputs."""
+    return s.output_signature if s.source == "hindsight" and s.output_signature else None
 
 
 def _explain(e: ValidationError) -> str:

@@ -162,6 +162,8 @@ def http_cmd(
         fail(f"refusing to serve on {host} without --tokens: anyone who can reach it could read and write the "
              "library. Give a tokens file, or bind to 127.0.0.1")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    # One INFO line per request to a Chroma server is noise in a server log (and costs time).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     import uvicorn
 
     from skills_store.http_api import HttpConfig, create_app

@@ -151,3 +151,45 @@ def test_export_import_round_trip_and_bad_bundle(store, tmp_path):
     with pytest.raises(BundleError, match=r"bad.jsonl:3"):
         store.import_(bad, namespace="other")
     assert store.stats("other")["skills"] == 0
+
+
+def test_concurrent_adds_are_committed_together_and_all_land(store, monkeypatch):
+    """A server's request threads add at once: their skills are committed in fewer Chroma writes
+    than callers, each caller gets its own ids, and a skill two threads add is stored once."""
+    import threading
+
+    calls = []
+    real_add = store.vectors.add
+
+    def counting_add(ns, ids, *a, **kw):
+        calls.append(len(ids))
+        return real_add(ns, ids, *a, **kw)
+
+    monkeypatch.setattr(store.vectors, "add", counting_add)
+    results = {}
+
+    def add(i):
+        code = "def transform(g):\n    return g" if i % 4 == 0 else f"def transform(g):\n    return [[{i}] * 3]"
+        results[i] = store.add([{"code": code, "description": f"skill number {i}", "kind": "arc"}])
+
+    ts = [threading.Thread(target=add, args=(i,)) for i in range(16)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    ids = {i: (r.added or list(r.duplicates.values()))[0] for i, r in results.items()}
+    shared = {ids[i] for i in range(0, 16, 4)}
+    assert len(shared) == 1  # the same code from four threads: one skill
+    assert sum(len(r.added) for r in results.values()) == 13 == sum(calls)
+    assert len(calls) < 13  # merged commits
+    assert store.stats()["skills"] == 13 and store.stats()["indexed"] == 13
+    for i in range(1, 16):
+        if i % 4:
+            assert store.get(ids[i]).description == f"skill number {i}"
+
+
+def test_bad_supersedes_in_one_call_fails_that_call_only(store):
+    ok = store.add([{**FLIP}])
+    with pytest.raises(InvalidInputError, match="supersedes unknown id"):
+        store.add([{**MIRROR}, {**RECOLOUR, "supersedes": "sk_nope"}])
+    assert store.stats()["skills"] == 1 and ok.added
