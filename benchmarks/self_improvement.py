@@ -1,10 +1,12 @@
 """Does the library make the search better? Learn on arc1-train, evaluate on arc1-eval at a fixed
 per-task budget, before any learning (seed library only) and after each learning iteration.
 
-    .venv/bin/python benchmarks/self_improvement.py --train-limit 40 --eval-limit 40 --iterations 2 --search-time 5
+    .venv/bin/python benchmarks/self_improvement.py --train-limit 40 --eval-limit 40 --iterations 2 --search-budget 5000
 
 Evaluation never learns (RunConfig.learn=False) and every evaluation round uses the same budget, so
-a change in eval pass@2 is the library's doing. Prints train-solved and eval pass@2 per iteration,
+a change in eval pass@2 is the library's doing. The budget is counted in candidate programs per
+search call (--search-budget), so it is the same on any machine and under any load; --search-time
+is only a safety cap. Prints train-solved and eval pass@2 per iteration,
 library size and wall time; writes the table as JSON to --out.
 """
 from __future__ import annotations
@@ -26,7 +28,8 @@ def main() -> None:
     ap.add_argument("--train-limit", type=int, default=40)
     ap.add_argument("--eval-limit", type=int, default=40)
     ap.add_argument("--iterations", type=int, default=2)
-    ap.add_argument("--search-time", type=float, default=5.0, help="library search seconds per task per call")
+    ap.add_argument("--search-budget", type=int, default=5000, help="candidate programs per search call (the budget)")
+    ap.add_argument("--search-time", type=float, default=60.0, help="library search seconds per call (a safety cap)")
     ap.add_argument("--budget-sample", type=int, default=8)
     ap.add_argument("--budget-refine", type=int, default=2)
     ap.add_argument("--concurrency", type=int, default=2)
@@ -43,7 +46,7 @@ def main() -> None:
     con = Console()
     work = Path(tempfile.mkdtemp(prefix="self_improvement_"))
     rows = []
-    common = dict(budget_sample=args.budget_sample, budget_refine=args.budget_refine, search_time_s=args.search_time,
+    common = dict(budget_sample=args.budget_sample, budget_refine=args.budget_refine, search_time_s=args.search_time, search_budget=args.search_budget,
                   concurrency=args.concurrency, proposer="library")
     with SkillStore(StoreConfig(location=str(work / "store"))) as lib:
         def evaluate(it: int) -> dict:
@@ -80,7 +83,7 @@ def main() -> None:
     first, last = rows[0]["eval_pass_at_2"], rows[-1]["eval_pass_at_2"]
     con.print(f"eval pass@2 lift: {first:.1%} -> {last:.1%} ({(last / first if first else float('inf')):.2f}x); "
               f"per-task eval budget: {args.budget_sample} samples + {args.budget_refine} refinements, "
-              f"{args.search_time:.0f} s search per call")
+              f"{args.search_budget} programs per search call (cap {args.search_time:.0f} s)")
     out = Path(args.out) if args.out else work / "self_improvement.json"
     out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2))
     con.print(f"wrote {out}")

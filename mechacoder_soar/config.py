@@ -36,6 +36,8 @@ class RunConfig:
     learn: bool = True              # False: search and score only (evaluation at a fixed library)
     adapt: bool = False             # test-time adaptation: learn from pseudo-labels only
     search_time_s: float = 20.0     # library search: time limit per task per call
+    search_budget: int = 20_000     # library search: candidate programs per task per call (the
+                                    # machine-independent budget; the time limit is a safety cap)
     search_depth: int = 3
     seed: int = 0
     executor: str = "local"         # where per-task search runs: "local" | "ray" (mechacoder_soar/distributed)

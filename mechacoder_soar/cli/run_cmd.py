@@ -13,7 +13,7 @@ from .common import STORE_HELP, emit_json, fail
 def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[str], iterations: int,
          budget_sample: int, budget_refine: int, proposer: str, api_base: Optional[str], store: Optional[str],
          namespace: str, run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
-         search_time: float, k_skills: int, seed: int, temperature: float, max_tokens: int,
+         search_time: float, search_budget: int, k_skills: int, seed: int, temperature: float, max_tokens: int,
          executor: str = "local", ray_address: Optional[str] = None) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,7 +27,7 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
         suite=suite, limit=limit, task_ids=[t for t in (task_ids or "").split(",") if t], iterations=iterations,
         budget_sample=budget_sample, budget_refine=budget_refine, proposer=proposer, api_base=api_base,
         store=store, namespace=namespace, run_dir=run_dir, concurrency=concurrency, workers=workers,
-        search_time_s=search_time, k_skills=k_skills, seed=seed, adapt=adapt, executor=executor,
+        search_time_s=search_time, search_budget=search_budget, k_skills=k_skills, seed=seed, adapt=adapt, executor=executor,
         ray_address=ray_address, temperature=temperature, max_tokens=max_tokens,
     )
     if executor not in ("local", "ray"):
@@ -99,6 +99,8 @@ def _command(adapt: bool):
         concurrency: int = typer.Option(2, "--concurrency", min=1, help="Tasks searched at once."),
         workers: int = typer.Option(2, "--workers", min=1, help="Sandboxed executor workers."),
         search_time: float = typer.Option(20.0, "--search-time", help="Library search: seconds per task per call."),
+        search_budget: int = typer.Option(20_000, "--search-budget", min=1,
+                                          help="Library search: candidate programs per task per call (same on any machine)."),
         k_skills: int = typer.Option(4, "--k-skills", min=0),
         seed: int = typer.Option(0, "--seed"),
         temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="LLM proposers: sampling temperature."),

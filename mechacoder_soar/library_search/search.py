@@ -40,6 +40,8 @@ class SearchConfig:
     time_limit_s: float = 30.0
     max_params_per_step: int = 3       # inferred settings tried per (node, primitive)
     refit_learned: bool = True         # also try learned compositions with settings re-inferred
+    max_learned_extended: int = 4      # learned compositions also extended by further steps: the
+                                       # first this many that move the grids towards the outputs
     max_candidates: int = 10           # candidates returned
     shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
     preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
@@ -202,16 +204,23 @@ class _Engine:
         self.seen.add(k)
         return self.record(steps, state, cost)
 
+    def agreement(self, state: State) -> list[float | None]:
+        """Per train pair: the fraction of cells equal to the output, None where shapes differ."""
+        return [float((a == b).mean()) if a.shape == b.shape else None for a, b in zip(state[: self.n_train], self.outs)]
+
+    def progress(self, state: State) -> float:
+        """How close a state's train grids are to the outputs: solved pairs, plus cells in
+        agreement where shapes match, plus half the closeness of the cell counts (so a prefix
+        that gets the size right counts before any cell is right)."""
+        agree = self.agreement(state)
+        size = sum(min(a.size, b.size) / max(a.size, b.size, 1) for a, b in zip(state[: self.n_train], self.outs))
+        return (sum(e == 1.0 for e in agree) + sum(e or 0.0 for e in agree) + 0.5 * size) / self.n_train
+
     def record(self, steps: list[Step], state: State, cost: float) -> Candidate:
         train = state[: self.n_train]
-        correct, pix = [], 0.0
-        for a, b in zip(train, self.outs):
-            if a.shape == b.shape:
-                eq = float((a == b).mean())
-                pix += eq
-                correct.append(eq == 1.0)
-            else:
-                correct.append(False)
+        agree = self.agreement(state)
+        correct = [e == 1.0 for e in agree]
+        pix = sum(e or 0.0 for e in agree)
         cand = Candidate(
             steps=list(steps), train_correct=correct, train_accuracy=sum(correct) / len(correct),
             pixel_score=pix / len(correct), test_outputs=[to_grid(t) for t in state[self.n_train:]],
@@ -307,8 +316,13 @@ def search(
         counter += 1
         heapq.heappush(heap, (cost + pen + prims[0][0], counter, 0, steps, state, cost + pen, depth))
 
-    # learned compositions first, as they are (they were solutions once) and extendable, then as
-    # templates: the last step's settings, then every step's, re-inferred on this task
+    # Learned compositions first, as they are (they were solutions once), then as templates: the
+    # last step's settings, then every step's, re-inferred on this task. Trying one costs a few
+    # evaluations; extending one as a depth-1 node costs ~150 per level, so only variants that make
+    # progress are extended (a prefix that moves the grids away from the outputs is no stepping
+    # stone), and only for the first few such programs (the caller orders them best first).
+    root_progress = eng.progress(root_state)
+    n_extended = 0
     for prog in extra_programs:
         if eng.out_of_budget():
             break
@@ -322,12 +336,16 @@ def search(
                 v = eng.retemplate(prog, refit)
                 if v is not None and v not in variants:
                     variants.append(v)
+        extended = False
         for v in variants:
             state = eng.run_program(v)
             cand = eng.evaluate(v, state, 1.0)
             if cand is not None and state is not None:
                 eng.colour_fix(v, state, 1.0, cand)
-                push(v, state, 1.0, 1)  # a learned composition counts as one step
+                if n_extended < config.max_learned_extended and eng.progress(state) > root_progress:
+                    push(v, state, 1.0, 1)  # a learned composition counts as one step
+                    extended = True
+        n_extended += extended
 
     push([], root_state, 0.0, 0)
     while heap and not eng.out_of_budget():

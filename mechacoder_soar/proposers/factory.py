@@ -12,6 +12,7 @@ def make_proposer(cfg: RunConfig, library, kinds: set[str]):
         if "arc" in kinds:
             ensure_seed_skills(library)
         return LibrarySearchProposer(library, LibrarySearchConfig(time_limit_s=cfg.search_time_s,
+                                                                  budget=cfg.search_budget,
                                                                   max_depth=cfg.search_depth,
                                                                   processes=cfg.concurrency))
     from .llm import LLMConfig, LLMProposer

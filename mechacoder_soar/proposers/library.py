@@ -138,7 +138,9 @@ class LibrarySearchProposer:
                 ordered.append(s)
         order = [s.meta["primitive"] for s in ordered if "primitive" in s.meta]
         extras, plain, composite_ids = [], [], {}
-        for s in ordered:
+        # Compositions that solved a real task first: the search extends only the first few, and a
+        # hindsight program (right only for outputs it made up) is a weaker stepping stone.
+        for s in sorted(ordered, key=lambda s: s.source != "solved"):
             st = _steps(s.meta)
             if st:
                 extras.append(st)

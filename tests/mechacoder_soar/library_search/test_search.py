@@ -170,3 +170,31 @@ def test_learned_composition_counts_as_one_step():
     ns: dict = {}
     exec(best.code, ns)
     assert ns["transform"]([[7, 8]]) == run_steps(full, [[7, 8]]) == best.test_outputs[0]
+
+
+def test_learned_compositions_that_move_away_from_the_outputs_are_tried_but_not_extended():
+    # Learned programs that make the grids no closer to the outputs (here: a recolouring task and
+    # programs that change the size) are evaluated, with their refitted variants, but grow no
+    # subtree of extensions: each costs a few evaluations, not hundreds.
+    from mechacoder_soar.library_search.search import _Engine
+
+    grids = [[[1, 0, 0], [1, 1, 0]], [[1, 1, 0], [0, 0, 0]], [[1, 0, 0, 0], [1, 0, 0, 3]]]
+    pairs = [(g, [[2 if v == 1 else v for v in r] for r in g]) for g in grids]
+    cfg = SearchConfig(max_depth=2, budget=100_000, time_limit_s=30, stop_after_solutions=0, colour_fix=False)
+    away = [[("scale_up", {"ky": k, "kx": k}), ("flip_lr", {})] for k in (2, 3, 4)] + [[("tile", {"ny": 2, "nx": 2})]]
+    eng = _Engine(pairs, [], cfg)
+    assert all(eng.progress(eng.run_program(p)) < eng.progress(tuple(eng.ins)) for p in away)
+    base = search(pairs, [], cfg).n_evaluated
+    assert search(pairs, [], cfg, extra_programs=away).n_evaluated - base <= 3 * len(away)
+
+
+def test_only_the_first_few_progressing_learned_compositions_are_extended():
+    learned = [("scale_up", {"ky": 2, "kx": 2}), ("mirror_concat", {"mode": "right"})]
+    full = learned + [("transpose", {})]
+    grids = [[[1, 2], [0, 3]], [[4, 0, 0], [0, 5, 6]]]
+    pairs = [(g, run_steps(full, g)) for g in grids]
+    away = [[("crop_to_content", {}), ("flip_lr", {})], [("take_half", {"which": "top"})]]
+    cfg = SearchConfig(max_depth=2, budget=20_000, time_limit_s=30, stop_after_solutions=1, colour_fix=False)
+    assert search(pairs, [], cfg, extra_programs=away + [learned]).solved  # non-progressing ones don't use up the cap
+    no_ext = SearchConfig(**{**cfg.__dict__, "max_learned_extended": 0})
+    assert not search(pairs, [], no_ext, extra_programs=[learned]).solved
