@@ -257,6 +257,9 @@ class NamespaceView:
     def all(self):
         return self.store.all(namespace=self.namespace)
 
+    def count(self) -> int:
+        return self.store.count(namespace=self.namespace)
+
     def retrieve_for_sampling(self, query: str, k: int = 5, **kw):
         return self.store.retrieve_for_sampling(query, k, namespace=self.namespace, **kw)
 

@@ -210,6 +210,10 @@ class SkillStore:
         st["location"] = self.config.location
         return st
 
+    def count(self, namespace: str | None = None) -> int:
+        """Skills in the namespace (one indexed SQLite count: cheap enough to poll)."""
+        return self.ledger.count(self._ns(namespace))
+
     def all(self, namespace: str | None = None, include_superseded: bool = False) -> list[Skill]:
         return list(self.ledger.iter_skills(self._ns(namespace), include_superseded))
 

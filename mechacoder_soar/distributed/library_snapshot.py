@@ -150,6 +150,10 @@ class LibrarySnapshot:
         self._check_ns(namespace)
         return [s for s in self.skills if include_superseded or not s.superseded_by]
 
+    def count(self, namespace: str | None = None) -> int:
+        self._check_ns(namespace)
+        return len(self.skills)
+
     def stats(self, namespace: str | None = None) -> dict:
         self._check_ns(namespace)
         return {"namespace": self.namespace, "skills": len(self.skills), "location": "snapshot"}

@@ -268,14 +268,16 @@ class _Engine:
                             elapsed_s=time.perf_counter() - self.start, exhausted=self.exhausted)
 
 
-def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig,
-                        categories: Sequence[str] = ()) -> list[tuple[float, str]]:
-    """(effective cost, name), cheapest first: `order` names get a discount that shrinks with rank,
-    preferred categories a smaller one."""
+def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig, categories: Sequence[str] = (),
+                        prior: dict[str, float] | None = None) -> list[tuple[float, str]]:
+    """(effective cost, name), cheapest first: each primitive's cost times its learned prior
+    multiplier (prior.py); then `order` names get a discount that shrinks with rank, preferred
+    categories a smaller one."""
     pref = {n: i for i, n in enumerate(order or []) if n in PRIMITIVES}
+    prior = prior or {}
     out = []
     for name, p in PRIMITIVES.items():
-        c = p.cost
+        c = p.cost * prior.get(name, 1.0)
         if name in pref:
             c = c * config.preferred_discount + 0.01 * pref[name]
         elif p.category in categories:
@@ -291,15 +293,17 @@ def search(
     config: SearchConfig | None = None,
     order: list[str] | None = None,
     extra_programs: Iterable[Sequence[Step]] = (),
+    prior: dict[str, float] | None = None,
 ) -> SearchResult:
     """Compose primitives up to `config.max_depth`, cheapest first, until the budget, the time limit
     or the space runs out. `train_pairs`: (input, output) tuples or {'input','output'} dicts.
-    `order`: primitive names to prefer. `extra_programs`: learned compositions, tried first and
+    `order`: primitive names to prefer. `prior`: learned cost multipliers per primitive (prior.py).
+    `extra_programs`: learned compositions, tried first and
     then extended like depth-1 nodes. Candidates: fully-correct first (cheapest first, one per
     distinct test answer), then near misses by train accuracy and pixel score."""
     config = config or SearchConfig()
     eng = _Engine(train_pairs, test_inputs, config)
-    prims = _ordered_primitives(order, config)
+    prims = _ordered_primitives(order, config, prior=prior)
     root_state: State = tuple(eng.ins) + tuple(eng.tests)
     eng.seen.add(_key(root_state))
     # heap entries: (priority, tiebreak, index of the next primitive to try, steps, grids,
@@ -376,6 +380,7 @@ def mutate(
     config: SearchConfig | None = None,
     error_pattern: str | None = None,
     order: list[str] | None = None,
+    prior: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """Refine a parent program: re-infer each step's params on its actual intermediate grids, then
     append, prepend or replace a step, trying the categories suited to `error_pattern` first (see
@@ -384,7 +389,7 @@ def mutate(
     parent = validate_steps(parent_steps)
     eng = _Engine(train_pairs, test_inputs, config)
     cats = PATTERN_CATEGORIES.get(error_pattern or "", ())
-    prims = _ordered_primitives(order, config, cats)
+    prims = _ordered_primitives(order, config, cats, prior)
     found: list[Candidate] = []
 
     def states_of(steps: Sequence[Step]) -> list[State] | None:

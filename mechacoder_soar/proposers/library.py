@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from skills_store.schema import Skill, SkillIn
 
 from ..describe import describe_arc
+from ..library_search.prior import PriorConfig, primitive_prior
 from ..domain import Attempt, Task
 from .base import Proposal
 
@@ -31,6 +32,8 @@ class LibrarySearchConfig:
     max_depth: int = 3
     k_retrieve: int = 24      # skills retrieved to steer one task's search
     processes: int = 2        # the search is pure Python: processes, not threads, use both cores
+    learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
+    prior: PriorConfig = field(default_factory=PriorConfig)
 
 
 def seed_skills() -> list[SkillIn]:
@@ -103,6 +106,8 @@ class LibrarySearchProposer:
         self.config = config or LibrarySearchConfig()
         # primitive name -> seed skill id, so every primitive a program uses gets EMA credit
         self._seed_ids = {s.meta["primitive"]: s.id for s in library.all() if s.source == "seed" and "primitive" in s.meta}
+        self.prior: dict[str, float] = {}
+        self._prior_at = -1  # library size the prior was computed at
         self._pool = None
         self._pool_lock = threading.Lock()
 
@@ -123,6 +128,20 @@ class LibrarySearchProposer:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def _refresh_prior(self) -> None:
+        """The search's learned prior from what the library's solved programs are made of; the
+        library grows between iterations, so it is recomputed when the library's size changed."""
+        if not self.config.learn_prior:
+            return
+        n = self.library.count()
+        if n == self._prior_at:
+            return
+        solutions: dict[str, list[list]] = {}
+        for s in self.library.all():
+            if s.source == "solved" and s.kind == "arc" and (steps := _steps(s.meta)):
+                solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
+        self.prior, self._prior_at = primitive_prior(solutions, self.config.prior), n
 
     def _steer(self, task: Task, skills: list[Skill]) -> tuple[list[str], list[list], list[Skill], dict[str, str]]:
         query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
@@ -179,8 +198,10 @@ class LibrarySearchProposer:
         if task.kind != "arc":
             return reuse_scripts(task, skills, n)
         order, extras, plain, composite_ids = self._steer(task, skills)
+        self._refresh_prior()
         pairs = [(e.input, e.output) for e in task.train]
-        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras)
+        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras,
+                        prior=self.prior)
         props = [self._proposal(c, composite_ids) for c in res.candidates[:n]]
         # plain-code skills (LLM/agent-written) are tried as they are, in the remaining slots
         props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in plain[: max(0, n - len(props))]]
@@ -194,6 +215,8 @@ class LibrarySearchProposer:
             return []
         pairs = [(e.input, e.output) for e in task.train]
         order, _, _, composite_ids = self._steer(task, skills)
+        self._refresh_prior()
         pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
-        cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern, order=order)
+        cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern,
+                          order=order, prior=self.prior)
         return [self._proposal(c, composite_ids) for c in cands[:n]]

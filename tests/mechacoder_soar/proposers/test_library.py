@@ -66,3 +66,22 @@ def test_seeds_still_steer_when_learned_skills_crowd_the_library(store):
     assert extras == [[("flip_ud", {}), ("transpose", {})]]  # the learned composite is tried first...
     assert {"flip_ud", "transpose"} <= set(order)  # ...and its primitives are preferred when extending
     assert plain and all(s.source == "hindsight" for s in plain)
+
+
+def test_prior_is_learned_from_solved_programs_and_follows_the_library(store):
+    ensure_seed_skills(store)
+    task = load_tasks("arc1-train", task_ids=[DEPTH2])[0].public()
+    p = LibrarySearchProposer(store, LibrarySearchConfig(time_limit_s=1.0, budget=200, processes=1))
+    p.sample(task, [], 1)
+    assert p.prior == {}  # seeds only: nothing learned yet
+
+    def solved(i, steps):
+        return {"code": f"def transform(grid):\n    return grid[{i}:]", "description": f"task {i}", "kind": "arc",
+                "source": "solved", "origin_task_id": f"t{i}", "meta": {"dsl": json.dumps(steps)}}
+
+    store.add([solved(i, [["crop_to_content", {}], ["flip_lr", {}]]) for i in range(6)])
+    p.sample(task, [], 1)  # the library grew: the prior is recomputed
+    assert p.prior["crop_to_content"] < 1 < p.prior["rot90"]
+    off = LibrarySearchProposer(store, LibrarySearchConfig(budget=200, processes=1, learn_prior=False))
+    off.sample(task, [], 1)
+    assert off.prior == {}
