@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import TokenMap
@@ -143,14 +144,14 @@ def create_app(service: MemoryService, config: HttpConfig | None = None) -> Fast
 
     @app.post("/skills/search", response_model=SearchResponse, tags=["skills"],
               summary="Ranked skills for a task (sample) or for fixing a failing attempt (refine).")
-    def search(req: SearchRequest, ns: str = Depends(namespace)) -> SearchResponse:
-        return service.search_skills(req, ns)
+    def search(req: SearchRequest, ns: str = Depends(namespace)) -> Response:
+        return _json(service.search_skills(req, ns))
 
     @app.post("/attempts", response_model=AttemptResponse, tags=["attempts"],
               summary="Record an attempt: stores it, updates the used skills' success rates, and turns a pass "
                       "into a solved skill or a failure with observed behaviour into a hindsight skill.")
-    def record(req: AttemptRequest, ns: str = Depends(namespace)) -> AttemptResponse:
-        return service.record_attempt(req, ns)
+    def record(req: AttemptRequest, ns: str = Depends(namespace)) -> Response:
+        return _json(service.record_attempt(req, ns))
 
     @app.post("/outcomes", response_model=OutcomeResponse, tags=["skills"],
               summary="Report whether skills helped (updates the sample or refine success rate).")
@@ -183,3 +184,10 @@ def create_app(service: MemoryService, config: HttpConfig | None = None) -> Fast
 
 class _Unauthorized(Exception):
     pass
+
+
+def _json(model: BaseModel) -> Response:
+    """The hot routes' responses, serialised once by pydantic. Returned as a model, FastAPI would
+    validate it against `response_model` and serialise it again, on the event loop's GIL; the
+    declared `response_model` still documents the route in the OpenAPI spec."""
+    return Response(model.model_dump_json(), media_type="application/json")
