@@ -41,3 +41,18 @@ def test_kill_then_resume_finishes_without_duplicates(tmp_path):
     assert len(ids) == len(set(ids)) == sum(r["attempts"] for r in metrics["iterations"])
     journal_ids = [json.loads(l)["id"] for l in journal.read_text().splitlines()]
     assert len(journal_ids) == len(set(journal_ids))
+
+
+def test_search_budget_is_counted_in_programs_and_recorded(tmp_path):
+    """`--search-budget` is validated, reaches the run, and is recorded in its config (so a
+    resumed or reported run knows its budget). The search's own test checks the budget is kept."""
+    bad = subprocess.run([SOAR, "run", "--search-budget", "0", "--run-dir", str(tmp_path / "x")],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--search-budget" in bad.stderr
+    run_dir = tmp_path / "run"
+    done = subprocess.run([SOAR, "run", "--suite", "arc1-train", "--task-ids", "3c9b0459", "--iterations", "1",
+                           "--budget-sample", "2", "--budget-refine", "0", "--search-budget", "40",
+                           "--concurrency", "1", "--store", str(tmp_path / "store"), "--run-dir", str(run_dir),
+                           "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((run_dir / "config.json").read_text())["search_budget"] == 40
