@@ -298,9 +298,10 @@ def search(
     """Compose primitives up to `config.max_depth`, cheapest first, until the budget, the time limit
     or the space runs out. `train_pairs`: (input, output) tuples or {'input','output'} dicts.
     `order`: primitive names to prefer. `prior`: learned cost multipliers per primitive (prior.py).
-    `extra_programs`: learned compositions, tried first and
-    then extended like depth-1 nodes. Candidates: fully-correct first (cheapest first, one per
-    distinct test answer), then near misses by train accuracy and pixel score."""
+    `extra_programs`: learned compositions, best first: each is tried (also with re-inferred
+    settings), and the first few that bring the grids closer are extended like depth-1 nodes.
+    Candidates: fully-correct first (cheapest first, one per distinct test answer), then near
+    misses by train accuracy and pixel score."""
     config = config or SearchConfig()
     eng = _Engine(train_pairs, test_inputs, config)
     prims = _ordered_primitives(order, config, prior=prior)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from skills_store.schema import Skill, SkillIn
 
 from ..describe import describe_arc
-from ..library_search.prior import PriorConfig, primitive_prior
 from ..domain import Attempt, Task
+from ..library_search.prior import PriorConfig, primitive_prior
 from .base import Proposal
 
 SEED_VERSION = 1
