@@ -104,10 +104,10 @@ class LibrarySearchProposer:
         self.name = "library-search"
         self.library = library
         self.config = config or LibrarySearchConfig()
-        # primitive name -> seed skill id, so every primitive a program uses gets EMA credit
-        self._seed_ids = {s.meta["primitive"]: s.id for s in library.all() if s.source == "seed" and "primitive" in s.meta}
+        self._seed_ids: dict[str, str] = {}
         self.prior: dict[str, float] = {}
-        self._prior_at = -1  # library size the prior was computed at
+        self._synced_at = -1  # library size when _seed_ids and prior were read from it
+        self._sync()
         self._pool = None
         self._pool_lock = threading.Lock()
 
@@ -129,19 +129,23 @@ class LibrarySearchProposer:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def _refresh_prior(self) -> None:
-        """The search's learned prior from what the library's solved programs are made of; the
-        library grows between iterations, so it is recomputed when the library's size changed."""
-        if not self.config.learn_prior:
-            return
+    def _sync(self) -> None:
+        """What the proposer reads from the whole library, in one scan, redone only when the
+        library's size changed (it grows between iterations): primitive name -> seed skill id, so
+        every primitive a program uses gets EMA credit; and the search's learned prior from what
+        the library's solved programs are made of."""
         n = self.library.count()
-        if n == self._prior_at:
+        if n == self._synced_at:
             return
+        seed_ids: dict[str, str] = {}
         solutions: dict[str, list[list]] = {}
         for s in self.library.all():
-            if s.source == "solved" and s.kind == "arc" and (steps := _steps(s.meta)):
+            if s.source == "seed" and "primitive" in s.meta:
+                seed_ids[s.meta["primitive"]] = s.id
+            elif self.config.learn_prior and s.source == "solved" and s.kind == "arc" and (steps := _steps(s.meta)):
                 solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
-        self.prior, self._prior_at = primitive_prior(solutions, self.config.prior), n
+        self._seed_ids, self._synced_at = seed_ids, n
+        self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
 
     def _steer(self, task: Task, skills: list[Skill]) -> tuple[list[str], list[list], list[Skill], dict[str, str]]:
         query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
@@ -198,7 +202,7 @@ class LibrarySearchProposer:
         if task.kind != "arc":
             return reuse_scripts(task, skills, n)
         order, extras, plain, composite_ids = self._steer(task, skills)
-        self._refresh_prior()
+        self._sync()
         pairs = [(e.input, e.output) for e in task.train]
         res = self._run(search, pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras,
                         prior=self.prior)
@@ -215,7 +219,7 @@ class LibrarySearchProposer:
             return []
         pairs = [(e.input, e.output) for e in task.train]
         order, _, _, composite_ids = self._steer(task, skills)
-        self._refresh_prior()
+        self._sync()
         pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
         cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern,
                           order=order, prior=self.prior)
