@@ -90,6 +90,7 @@ def start_server(location: str, port: int, log: Path, extra: list[str]) -> subpr
     raise SystemExit("server did not start")
 
 
+RUN_TOKEN = f"{time.time_ns():x}"  # per process and run (dedup ignores comments: it goes in the code)
 VERBS = ["parse", "sort", "merge", "validate", "format", "count", "group", "filter", "rename", "compress"]
 THINGS = ["log lines", "CSV rows", "dates", "JSON keys", "file paths", "user records", "prices", "tokens"]
 
@@ -106,11 +107,12 @@ def one_client(url: str, c: int, pairs: int, skill_ids: list[str], seed: int, st
         for j in range(pairs):
             task = f"{rng.choice(VERBS)} the {rng.choice(THINGS)} then {rng.choice(VERBS)} the {rng.choice(THINGS)}"
             passed = rng.random() < 0.3
-            # distinct code per call, so every record really adds (embeds) a new skill
-            body = {"task": task, "code": f"def f(x):\n    return x + {c * 100_000 + seed * 1000 + j}",
+            # distinct code per call, also across runs on a reused --store (the run's token), so
+            # every record really adds (embeds) a new skill instead of hitting dedup
+            body = {"task": task, "code": f"def f(x):\n    return x + {c * 100_000 + seed * 1000 + j}\nRUN = {RUN_TOKEN!r}",
                     "passed": passed, "skill_ids": [rng.choice(skill_ids)],
                     "feedback": None if passed else "wrong output for case 2",
-                    "observations": [] if passed else [{"input": [j, c], "output": [c, j, seed]}]}
+                    "observations": [] if passed else [{"input": [j, c], "output": [c, j, seed, RUN_TOKEN]}]}
             t0 = time.perf_counter()
             r1 = h.post("/attempts", json=body)
             t1 = time.perf_counter()
