@@ -69,6 +69,7 @@ class Candidate:
     test_outputs: list[Grid]
     train_outputs: list[Grid] = field(default_factory=list)
     cost: float = 0.0
+    found_at: int = 0   # evaluations spent when it was found: what it cost the search to get here
 
     @property
     def fully_correct(self) -> bool:
@@ -90,6 +91,11 @@ class SearchResult:
     @property
     def solved(self) -> bool:
         return bool(self.candidates) and self.candidates[0].fully_correct
+
+    @property
+    def first_solution_at(self) -> int | None:
+        """Evaluations it took to find the first train-correct program (None: none found)."""
+        return min((c.found_at for c in self.candidates if c.fully_correct), default=None)
 
 
 State = tuple[np.ndarray, ...]
@@ -224,7 +230,7 @@ class _Engine:
         cand = Candidate(
             steps=list(steps), train_correct=correct, train_accuracy=sum(correct) / len(correct),
             pixel_score=pix / len(correct), test_outputs=[to_grid(t) for t in state[self.n_train:]],
-            train_outputs=[to_grid(a) for a in train], cost=cost,
+            train_outputs=[to_grid(a) for a in train], cost=cost, found_at=self.n_evaluated,
         )
         if cand.fully_correct:
             tk = _key(state[self.n_train:])

@@ -63,6 +63,19 @@ def test_budget_is_respected(arc1):
     assert res.exhausted in ("budget", "solved")
 
 
+def test_first_solution_at_is_what_finding_it_cost(arc1):
+    """`found_at` is the evaluation count when a candidate appeared: a budget of exactly that
+    many evaluations still finds it (the search is deterministic), one fewer does not."""
+    res = solve(arc1["90c28cc7"])
+    at = res.first_solution_at
+    assert res.solved and at is not None and 1 <= at <= res.n_evaluated
+    assert at == min(c.found_at for c in res.candidates if c.fully_correct)
+    again = solve(arc1["90c28cc7"], budget=at)
+    assert again.solved and again.first_solution_at == at
+    assert not solve(arc1["90c28cc7"], budget=at - 1).solved
+    assert solve(arc1["90c28cc7"], max_depth=1, time_limit_s=5).first_solution_at is None
+
+
 def test_time_limit_is_respected(arc1):
     t0 = time.perf_counter()
     res = solve(arc1["3f7978a0"], time_limit_s=0.5)
