@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BUDGETS = (250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
+BUDGETS = (25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
 
 
 def search_task(pairs: list, tests: list, test_outputs: list, order: list, extras: list, prior: dict,
@@ -96,7 +96,13 @@ def main() -> None:
     ap.add_argument("--time-cap", type=float, default=600.0, help="seconds per eval search (a safety cap, not the budget)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--report", metavar="JSON", help="only re-print and re-plot an earlier run's JSON (to --out, or over it)")
     args = ap.parse_args()
+    if args.report:
+        old = json.loads(Path(args.report).read_text())
+        args.out, args.eval_suite, args.max_budget = args.out or args.report, old["args"]["eval_suite"], old["args"]["max_budget"]
+        report(old["results"], old["tasks"], args, old["args"])
+        return
 
     from mechacoder_soar.suites import load_tasks
 
@@ -130,6 +136,14 @@ def main() -> None:
             if capped:
                 print(f"  {name}: {capped} searches hit the time cap before the budget (raise --time-cap)", flush=True)
 
+    args.out = args.out or str(work / "search_transfer.json")
+    report(results, [t.id for t in tasks], args, vars(args))
+
+
+def report(results: dict[str, list[dict]], task_ids: list[str], args, run_args: dict) -> None:
+    """The table, the summary, the JSON and the plot, from one run's per-task results."""
+    conditions = list(results)
+    n = len(task_ids)
     budgets = [b for b in BUDGETS if b < args.max_budget] + [args.max_budget]
     table = []
     print(f"\n{'budget':>8} | {'seed solved':>11} {'pass@2':>7} | {'learned solved':>14} {'pass@2':>7}")
@@ -137,14 +151,14 @@ def main() -> None:
         row = {"budget": b}
         for name in conditions:
             hits = [at_budget(r, b) for r in results[name]]
-            row[name] = {"train_solved": sum(s for s, _ in hits), "pass_at_2": sum(p for _, p in hits) / len(tasks)}
+            row[name] = {"train_solved": sum(s for s, _ in hits), "pass_at_2": sum(p for _, p in hits) / n}
         table.append(row)
         print(f"{b:>8} | {row['seed']['train_solved']:>11} {row['seed']['pass_at_2']:>7.1%} | "
               f"{row['learned']['train_solved']:>14} {row['learned']['pass_at_2']:>7.1%}")
-    both = [(s["found"][0][0], l["found"][0][0], t.id) for s, l, t in zip(results["seed"], results["learned"], tasks)
+    both = [(s["found"][0][0], l["found"][0][0], t) for s, l, t in zip(results["seed"], results["learned"], task_ids)
             if s["found"] and l["found"]]
-    gained = [t.id for s, l, t in zip(results["seed"], results["learned"], tasks) if l["found"] and not s["found"]]
-    lost = [t.id for s, l, t in zip(results["seed"], results["learned"], tasks) if s["found"] and not l["found"]]
+    gained = [t for s, l, t in zip(results["seed"], results["learned"], task_ids) if l["found"] and not s["found"]]
+    lost = [t for s, l, t in zip(results["seed"], results["learned"], task_ids) if s["found"] and not l["found"]]
     summary = {"solved_by_both": len(both), "gained": gained, "lost": lost}
     if both:
         ratios = [l / s for s, l, _ in both]
@@ -158,9 +172,9 @@ def main() -> None:
               f"dearer on {summary['dearer']})")
     print(f"gained by learning: {gained or 'none'}; lost: {lost or 'none'}")
 
-    out = Path(args.out) if args.out else work / "search_transfer.json"
-    out.write_text(json.dumps({"args": vars(args), "table": table, "summary": summary,
-                               "tasks": [t.id for t in tasks], "results": results}, indent=1))
+    out = Path(args.out)
+    out.write_text(json.dumps({"args": run_args, "table": table, "summary": summary,
+                               "tasks": task_ids, "results": results}, indent=1))
     try:
         import matplotlib
 
@@ -170,10 +184,10 @@ def main() -> None:
         fig, ax = plt.subplots(figsize=(6, 4))
         for name in conditions:
             ax.plot(budgets, [r[name]["train_solved"] for r in table], marker="o", label=f"{name}: train-solved")
-            ax.plot(budgets, [r[name]["pass_at_2"] * len(tasks) for r in table], ls="--", marker=".", label=f"{name}: pass@2 (tasks)")
+            ax.plot(budgets, [r[name]["pass_at_2"] * n for r in table], ls="--", marker=".", label=f"{name}: pass@2 (tasks)")
         ax.set_xscale("log")
         ax.set_xlabel("candidate programs per task (budget)")
-        ax.set_ylabel(f"eval tasks of {len(tasks)}")
+        ax.set_ylabel(f"eval tasks of {n}")
         ax.set_title(f"{args.eval_suite}: seed vs learned library")
         ax.legend(fontsize=8)
         fig.tight_layout()
