@@ -234,7 +234,10 @@ class _Engine:
         )
         if cand.fully_correct:
             tk = _key(state[self.n_train:])
-            if tk not in self.correct or self.correct[tk].cost > cost:
+            known = self.correct.get(tk)
+            if known is None or known.cost > cost:
+                if known is not None:  # a cheaper program for an answer already found then
+                    cand.found_at = known.found_at
                 self.correct[tk] = cand
         else:
             rank = (cand.train_accuracy, cand.pixel_score, -cost)
