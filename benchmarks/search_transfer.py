@@ -71,11 +71,7 @@ def steering(location: str, tasks: list) -> list[tuple[list, list, dict]]:
     with SkillStore(StoreConfig(location=location)) as lib:
         ensure_seed_skills(lib)
         prop = LibrarySearchProposer(lib, LibrarySearchConfig(processes=1))
-        out = []
-        for t in tasks:
-            order, extras, _, _ = prop._steer(t, [])
-            out.append((order, extras, dict(prop.prior)))
-        return out
+        return [(st.order, st.extras, st.prior) for st in (prop.steer(t, []) for t in tasks)]
 
 
 def at_budget(r: dict, b: int) -> tuple[bool, bool]:

@@ -284,13 +284,14 @@ def measure_student(library, tasks: Sequence[Task], cfg: CurriculumConfig) -> Me
     prop = LibrarySearchProposer(library, LibrarySearchConfig(time_limit_s=cfg.search_time_s, budget=cfg.search_budget,
                                                               max_depth=cfg.max_depth, k_retrieve=cfg.k_retrieve))
     scfg = SearchConfig(max_depth=cfg.max_depth, budget=cfg.search_budget, time_limit_s=cfg.search_time_s)
-    steer = {t.id: prop._steer(t, []) for t in tasks}  # retrieval is deterministic: once per task
+    steer = {t.id: prop.steer(t, []) for t in tasks}  # retrieval is deterministic: once per task
     rates, accs, solved = [], [], {t.id: 0 for t in tasks}
     for _ in range(cfg.repeats):
         hit, acc = 0, 0.0
         for t in tasks:
-            order, extras, _, _ = steer[t.id]
-            res = search([(e.input, e.output) for e in t.train], t.test_inputs, scfg, order=order, extra_programs=extras)
+            st = steer[t.id]
+            res = search([(e.input, e.output) for e in t.train], t.test_inputs, scfg, order=st.order,
+                         extra_programs=st.extras, prior=st.prior)
             hit += int(res.solved)
             solved[t.id] += int(res.solved)
             acc += res.candidates[0].pixel_score if res.candidates else 0.0

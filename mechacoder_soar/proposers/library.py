@@ -36,6 +36,18 @@ class LibrarySearchConfig:
     prior: PriorConfig = field(default_factory=PriorConfig)
 
 
+@dataclass
+class Steering:
+    """What the library contributes to one task's search: the primitive order, learned
+    compositions to try first (best first) and the learned prior; plain-code skills to propose as
+    they are; and which skill each composition came from (for EMA credit)."""
+    order: list[str]
+    extras: list[list]
+    prior: dict[str, float]
+    plain: list[Skill]
+    composite_ids: dict[str, str]
+
+
 def seed_skills() -> list[SkillIn]:
     """The seed library: one skill per DSL primitive, its source verbatim."""
     import inspect
@@ -147,7 +159,10 @@ class LibrarySearchProposer:
         self._seed_ids, self._synced_at = seed_ids, n
         self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
 
-    def _steer(self, task: Task, skills: list[Skill]) -> tuple[list[str], list[list], list[Skill], dict[str, str]]:
+    def steer(self, task: Task, skills: list[Skill]) -> Steering:
+        """Everything the library contributes to one task's search (sample and refine use it; so do
+        the curriculum's student and the search-transfer benchmark, so they measure this proposer)."""
+        self._sync()
         query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
         k = self.config.k_retrieve
         # Seeds and learned skills are retrieved apart: as the library grows, learned skills would
@@ -171,7 +186,8 @@ class LibrarySearchProposer:
                 order += [name for name, _ in st]  # what similar tasks' programs were made of
             elif "primitive" not in s.meta:
                 plain.append(s)
-        return list(dict.fromkeys(order)), extras, plain, composite_ids
+        return Steering(order=list(dict.fromkeys(order)), extras=extras, prior=self.prior, plain=plain,
+                        composite_ids=composite_ids)
 
     def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
         ids = []
@@ -201,14 +217,14 @@ class LibrarySearchProposer:
 
         if task.kind != "arc":
             return reuse_scripts(task, skills, n)
-        order, extras, plain, composite_ids = self._steer(task, skills)
-        self._sync()
+        st = self.steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
-        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=order, extra_programs=extras,
-                        prior=self.prior)
-        props = [self._proposal(c, composite_ids) for c in res.candidates[:n]]
+        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=st.order, extra_programs=st.extras,
+                        prior=st.prior)
+        props = [self._proposal(c, st.composite_ids) for c in res.candidates[:n]]
         # plain-code skills (LLM/agent-written) are tried as they are, in the remaining slots
-        props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in plain[: max(0, n - len(props))]]
+        props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id})
+                  for s in st.plain[: max(0, n - len(props))]]
         return props
 
     def refine(self, task: Task, parent: Attempt, skills: list[Skill], n: int, seed: int = 0) -> list[Proposal]:
@@ -218,9 +234,8 @@ class LibrarySearchProposer:
         if task.kind != "arc" or not steps:
             return []
         pairs = [(e.input, e.output) for e in task.train]
-        order, _, _, composite_ids = self._steer(task, skills)
-        self._sync()
+        st = self.steer(task, skills)
         pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
         cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern,
-                          order=order, prior=self.prior)
-        return [self._proposal(c, composite_ids) for c in cands[:n]]
+                          order=st.order, prior=st.prior)
+        return [self._proposal(c, st.composite_ids) for c in cands[:n]]

@@ -60,7 +60,8 @@ def test_seeds_still_steer_when_learned_skills_crowd_the_library(store):
     store.add([{"code": "def transform(grid):\n    return grid[::-1]", "description": query, "kind": "arc",
                 "source": "solved", "meta": {"dsl": json.dumps([["flip_ud", {}], ["transpose", {}]])}}])
     p = LibrarySearchProposer(store, LibrarySearchConfig(k_retrieve=8, processes=1))
-    order, extras, plain, _ = p._steer(task, [])
+    st = p.steer(task, [])
+    order, extras, plain = st.order, st.extras, st.plain
     seeds = {s.meta["primitive"] for s in store.all() if s.source == "seed"}
     assert len([n for n in order if n in seeds]) >= 8  # the seeds' ranking still orders the search
     assert extras == [[("flip_ud", {}), ("transpose", {})]]  # the learned composite is tried first...
