@@ -42,6 +42,8 @@ class SearchConfig:
     refit_learned: bool = True         # also try learned compositions with settings re-inferred
     max_learned_extended: int = 4      # learned compositions also extended by further steps: the
                                        # first this many that move the grids towards the outputs
+    learned_cost: float = 0.6          # a learned composition costs as one preferred primitive ...
+    learned_rank_step: float = 0.05    # ... plus this per place down the caller's ranking
     max_candidates: int = 10           # candidates returned
     shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
     preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
@@ -58,6 +60,9 @@ class SearchConfig:
             raise ValueError(f"SearchConfig.time_limit_s must be > 0, got {self.time_limit_s}")
         if self.max_params_per_step < 1:
             raise ValueError(f"SearchConfig.max_params_per_step must be >= 1, got {self.max_params_per_step}")
+        if self.learned_cost < 0 or self.learned_rank_step < 0:
+            raise ValueError("SearchConfig.learned_cost and learned_rank_step must be >= 0, got "
+                             f"{self.learned_cost} and {self.learned_rank_step}")
 
 
 @dataclass
@@ -307,8 +312,9 @@ def search(
     """Compose primitives up to `config.max_depth`, cheapest first, until the budget, the time limit
     or the space runs out. `train_pairs`: (input, output) tuples or {'input','output'} dicts.
     `order`: primitive names to prefer. `prior`: learned cost multipliers per primitive (prior.py).
-    `extra_programs`: learned compositions, best first: each is tried (also with re-inferred
-    settings), and the first few that bring the grids closer are extended like depth-1 nodes.
+    `extra_programs`: learned compositions, best first: each is a depth-1 candidate costing
+    `config.learned_cost` plus `learned_rank_step` per rank, tried (also with re-inferred settings)
+    in cost order with the primitives; the first few that bring the grids closer are extended.
     Candidates: fully-correct first (cheapest first, one per distinct test answer), then near
     misses by train accuracy and pixel score."""
     config = config or SearchConfig()
@@ -330,20 +336,25 @@ def search(
         counter += 1
         heapq.heappush(heap, (cost + pen + prims[0][0], counter, 0, steps, state, cost + pen, depth))
 
-    # Learned compositions first, as they are (they were solutions once), then as templates: the
-    # last step's settings, then every step's, re-inferred on this task. Trying one costs a few
-    # evaluations; extending one as a depth-1 node costs ~150 per level, so only variants that make
-    # progress are extended (a prefix that moves the grids away from the outputs is no stepping
-    # stone), and only for the first few such programs (the caller orders them best first).
+    # Learned compositions are depth-1 candidates in the same cheapest-first order: the top-ranked
+    # one costs as a preferred primitive, each later one a little more, so a long tail of weakly
+    # similar compositions waits behind the primitives instead of eating a small budget first.
+    # Each is tried as it is (it was a solution once), then as a template: the last step's
+    # settings, then every step's, re-inferred on this task. Trying one costs a few evaluations;
+    # extending one as a depth-1 node costs ~150 per level, so only variants that make progress are
+    # extended (a prefix that moves the grids away from the outputs is no stepping stone), and only
+    # for the first few such programs.
     root_progress = eng.progress(root_state)
     n_extended = 0
-    for prog in extra_programs:
-        if eng.out_of_budget():
-            break
+    learned = [(config.learned_cost + config.learned_rank_step * r, prog) for r, prog in enumerate(extra_programs)]
+    learned.reverse()  # popped from the end, cheapest first
+
+    def try_learned(prog: Sequence[Step], cost: float) -> None:
+        nonlocal n_extended
         try:
             prog = validate_steps(prog)
         except ValueError:
-            continue
+            return
         variants = [list(prog)]
         if config.refit_learned:
             for refit in (range(len(prog) - 1, len(prog)), range(len(prog))):
@@ -352,17 +363,23 @@ def search(
                     variants.append(v)
         extended = False
         for v in variants:
+            if eng.out_of_budget():
+                break
             state = eng.run_program(v)
-            cand = eng.evaluate(v, state, 1.0)
+            cand = eng.evaluate(v, state, cost)
             if cand is not None and state is not None:
-                eng.colour_fix(v, state, 1.0, cand)
+                eng.colour_fix(v, state, cost, cand)
                 if n_extended < config.max_learned_extended and eng.progress(state) > root_progress:
-                    push(v, state, 1.0, 1)  # a learned composition counts as one step
+                    push(v, state, cost, 1)  # a learned composition counts as one step
                     extended = True
         n_extended += extended
 
     push([], root_state, 0.0, 0)
-    while heap and not eng.out_of_budget():
+    while (heap or learned) and not eng.out_of_budget():
+        if learned and (not heap or learned[-1][0] <= heap[0][0]):
+            cost, prog = learned.pop()
+            try_learned(prog, cost)
+            continue
         _, _, idx, steps, state, base, depth = heapq.heappop(heap)
         if idx + 1 < len(prims):
             counter += 1

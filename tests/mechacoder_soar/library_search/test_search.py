@@ -98,11 +98,30 @@ def test_order_prefers_named_primitives():
     assert res.n_evaluated == 1 and res.candidates[0].steps == [("flip_lr", {})]
 
 
-def test_extra_programs_tried_first():
+def test_the_top_learned_composition_is_tried_first():
     pairs = [([[1, 2], [3, 4]], [[4, 3], [2, 1]])]
     prog = [("flip_lr", {}), ("flip_ud", {})]
     res = search(pairs, [[[5, 6]]], SearchConfig(budget=1, stop_after_solutions=0), extra_programs=[prog])
     assert res.solved and res.candidates[0].steps == prog and res.candidates[0].test_outputs == [[[6, 5]]]
+
+
+def test_lower_ranked_learned_compositions_wait_behind_cheaper_primitives():
+    # A long tail of weakly similar learned compositions does not eat a small budget before the
+    # depth-1 primitives: they are queued by cost with them (rank r costs learned_cost + r * step).
+    pairs = [([[1, 2], [3, 4]], [[2, 1], [4, 3]]), ([[5, 0, 6]], [[6, 0, 5]])]
+    junk = [[("scale_up", {"ky": k, "kx": k}), ("rot90", {})] for k in (2, 3, 4, 5, 6)] * 4  # 20 learned, none right
+    cfg = SearchConfig(budget=40, stop_after_solutions=1, colour_fix=False)
+    alone = search(pairs, [], cfg, order=["flip_lr"])
+    assert alone.solved and alone.first_solution_at == 1
+    res = search(pairs, [], cfg, order=["flip_lr"], extra_programs=junk)
+    assert res.solved and res.candidates[0].steps == [("flip_lr", {})]
+    assert res.first_solution_at <= 1 + 3  # at most the top composition's variants came first
+    # ranked ahead of everything (step 0, cost below any primitive), they would all come first
+    first = search(pairs, [], SearchConfig(budget=40, stop_after_solutions=1, colour_fix=False, learned_cost=0.0,
+                                           learned_rank_step=0.0), order=["flip_lr"], extra_programs=junk)
+    assert not first.solved or first.first_solution_at > 20
+    with pytest.raises(ValueError, match="learned_cost"):
+        SearchConfig(learned_cost=-1)
 
 
 def test_learned_composition_is_refit_to_a_new_task():
