@@ -157,10 +157,7 @@ class SkillStore:
                 if s.supersedes:
                     Ledger.mark_superseded(conn, ns, s.supersedes, s.id)
                     Ledger.add_event(conn, ns, s.supersedes, "superseded", {"by": s.id})
-            self.vectors.add(
-                ns, [s.id for s in skills], vecs, [s.embed_text() for s in skills],
-                [{"source": s.source, "kind": s.kind} for s in skills],
-            )
+            self.vectors.add(ns, [s.id for s in skills], vecs)
         return out
 
     def record_outcome(self, skill_ids: Iterable[str], mode: Mode, success: bool | float,
@@ -292,8 +289,7 @@ class SkillStore:
             for s in new:
                 if s.superseded_by and s.superseded_by in known.values():
                     conn.execute("UPDATE skills SET superseded_by=? WHERE namespace=? AND id=?", (s.superseded_by, ns, s.id))
-            self.vectors.add(ns, [s.id for s in new], vecs, [s.embed_text() for s in new],
-                             [{"source": s.source, "kind": s.kind} for s in new])
+            self.vectors.add(ns, [s.id for s in new], vecs)
         result.added = [s.id for s in new]
         return result
 
@@ -309,8 +305,7 @@ class SkillStore:
         missing = [s for s in skills if s.id not in present]
         if missing:
             vecs = self.embedder.embed([s.embed_text() for s in missing])
-            self.vectors.add(ns, [s.id for s in missing], vecs, [s.embed_text() for s in missing],
-                             [{"source": s.source, "kind": s.kind} for s in missing])
+            self.vectors.add(ns, [s.id for s in missing], vecs)
 
 
 def _dedup_sig(s: SkillIn) -> str | None:

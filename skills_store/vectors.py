@@ -61,15 +61,15 @@ class VectorIndex:
             self._cols[namespace] = col
         return col
 
-    def add(self, namespace: str, ids: list[str], embeddings: np.ndarray, documents: list[str], metadatas: list[dict]) -> None:
+    def add(self, namespace: str, ids: list[str], embeddings: np.ndarray) -> None:
+        """Vectors only: the ledger holds every skill's text and fields, and filters run there, so
+        documents or metadata here would be a second copy that nothing reads (and Chroma indexes
+        documents for full-text search on every add: ~25% of an add's time here)."""
         col = self._col(namespace)
         # Chroma caps one call at its max batch size.
         step = max(1, min(5000, getattr(self.client, "get_max_batch_size", lambda: 5000)()))
         for i in range(0, len(ids), step):
-            col.add(
-                ids=ids[i : i + step], embeddings=embeddings[i : i + step],
-                documents=documents[i : i + step], metadatas=metadatas[i : i + step],
-            )
+            col.add(ids=ids[i : i + step], embeddings=embeddings[i : i + step])
 
     def delete(self, namespace: str, ids: list[str]) -> None:
         if ids:

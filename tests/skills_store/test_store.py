@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from skills_store import InvalidInputError, SkillNotFoundError, StoreConfig, StoreLockedError
+from skills_store.embedding import DIM
 from skills_store.store import SkillStore
 from tests.conftest import PYTHON, ROOT
 
@@ -26,6 +27,16 @@ def test_add_get_and_retrieve_by_meaning(store):
     assert top[0].skill.id == res.added[2]
     top = store.retrieve("turn the picture upside down", k=1)
     assert top[0].skill.id == res.added[0]
+
+
+def test_the_index_holds_vectors_only_and_the_ledger_holds_the_text(store):
+    # One copy of every text: Chroma keeps ids and vectors (what the nearest-neighbour query
+    # needs), the ledger keeps the rest, so nothing in the index can go stale.
+    sid = store.add([FLIP]).added[0]
+    got = store.vectors._col(store.config.namespace).get(ids=[sid], include=["documents", "metadatas", "embeddings"])
+    assert got["ids"] == [sid] and len(got["embeddings"][0]) == DIM
+    assert got["documents"] == [None] and got["metadatas"] == [None]
+    assert store.get(sid).description == FLIP["description"]
 
 
 def test_round_trip_across_processes(store_dir):
