@@ -232,22 +232,6 @@ def make_batches(sources: Sequence[Task], attempts: dict[str, list[Attempt]], cf
 
 # ---- the student and the scratch library ---------------------------------------------------
 
-class CachingEmbedder:
-    """Scratch copies re-embed every skill on import; the texts are the same, so cache them."""
-
-    def __init__(self, inner):
-        self.inner, self._cache = inner, {}
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for t, v in zip(missing, self.inner.embed(missing)):
-                self._cache[t] = v
-        if not texts:
-            return self.inner.embed([])
-        return np.stack([self._cache[t] for t in texts])
-
-
 class NamespaceView:
     """One namespace of a store, with the read API `LibrarySearchProposer` uses."""
 
@@ -306,10 +290,13 @@ class Scratch:
 
     def __init__(self, library, root: Path):
         from skills_store import StoreConfig
+        from skills_store.embedding import CachingEmbedder
         from skills_store.store import SkillStore
 
         self.root = root
-        self.store = SkillStore(StoreConfig(location=str(root / "store")), embedder=CachingEmbedder(library.embedder))
+        # scratch copies re-embed every skill they import: the same texts every time
+        self.store = SkillStore(StoreConfig(location=str(root / "store")),
+                                embedder=CachingEmbedder(library.embedder, max_texts=None))
         self._n = 0
         self.bundle = root / "base.jsonl"
         library.export(self.bundle)

@@ -58,6 +58,9 @@ class StoreConfig:
     ema: EmaConfig = field(default_factory=EmaConfig)
     ranking: RankingConfig = field(default_factory=RankingConfig)
     embed_batch_size: int = 64
+    # Recently embedded texts kept (0: none): the same texts come back (a record then a search
+    # with the task's text; one task's retrievals every iteration). ~1.5 kB each.
+    embed_cache: int = 4096
 
     @property
     def is_server(self) -> bool:

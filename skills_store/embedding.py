@@ -20,6 +20,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,54 @@ class Embedder:
             else:
                 vecs = _torch_embed(list(texts), self.batch_size)
         return np.asarray(vecs, dtype=np.float32)
+
+
+class CachingEmbedder:
+    """Wraps an embedder with a cache of recent texts (least recently used out first; None: keep
+    all). The same texts come back: an agent records an attempt at a task and then searches with
+    the task's text, the loop retrieves for the same task description every iteration, a scratch
+    copy of a store re-embeds what it imports. A vector depends only on its text, so a hit is the
+    same vector (to float rounding across batch paddings)."""
+
+    def __init__(self, inner: Any, max_texts: int | None = 4096):
+        if max_texts is not None and max_texts < 1:
+            raise ValueError(f"CachingEmbedder max_texts must be >= 1 or None, got {max_texts}")
+        self.inner = inner
+        self.max_texts = max_texts
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @property
+    def batch_size(self) -> int:
+        return self.inner.batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            got = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in got:
+                self._cache.move_to_end(t)
+            missing = [t for t in dict.fromkeys(texts) if t not in got]
+            self.hits += len(texts) - len(missing)
+            self.misses += len(missing)
+        if missing:  # outside the lock: a slow model call must not stall the cache's readers
+            vecs = np.asarray(self.inner.embed(missing), dtype=np.float32)
+            new = dict(zip(missing, vecs))
+            got.update(new)
+            with self._lock:
+                self._cache.update(new)
+                while self.max_texts is not None and len(self._cache) > self.max_texts:
+                    self._cache.popitem(last=False)
+        return np.stack([got[t] for t in texts])
+
+
+def with_cache(embedder: Any, max_texts: int) -> Any:
+    """`embedder` behind a CachingEmbedder of `max_texts` (0: the embedder itself)."""
+    if max_texts < 0:
+        raise ValueError(f"embedding cache size must be >= 0, got {max_texts}")
+    return CachingEmbedder(embedder, max_texts) if max_texts else embedder
 
 
 class CoalescingEmbedder:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from .coalesce import Coalescer
 from .config import StoreConfig
-from .embedding import Embedder
+from .embedding import Embedder, with_cache
 from .errors import InvalidInputError, SkillNotFoundError
 from .ledger import Ledger
 from .lock import DirectoryLock
@@ -58,7 +58,7 @@ class SkillStore:
         except BaseException:
             self._lock.release()
             raise
-        self.embedder = embedder or Embedder(self.config.embed_batch_size)
+        self.embedder = embedder or with_cache(Embedder(self.config.embed_batch_size), self.config.embed_cache)
         self._repaired: set[str] = set()
         self._commits: Coalescer[tuple[SkillIn, dict | None], tuple[str, bool]] = Coalescer(self._commit)
 

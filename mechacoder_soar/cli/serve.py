@@ -68,13 +68,14 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
     requests, and merging them into one model call keeps tail latency down."""
     from skills_store import StoreConfig, StoreError
     from skills_store.config import default_store_location
-    from skills_store.embedding import CoalescingEmbedder, Embedder
+    from skills_store.embedding import CoalescingEmbedder, Embedder, with_cache
     from skills_store.store import SkillStore
 
     cfg = StoreConfig(location=store or default_store_location(), namespace=namespace)
     try:
         emb = Embedder(cfg.embed_batch_size)
-        return SkillStore(cfg, embedder=CoalescingEmbedder(emb) if coalesce else emb)
+        # the cache in front: a text embedded before never waits in the merge queue
+        return SkillStore(cfg, embedder=with_cache(CoalescingEmbedder(emb) if coalesce else emb, cfg.embed_cache))
     except (StoreError, ValueError) as e:
         fail(str(e))
 

@@ -69,3 +69,51 @@ def test_cached_export_needs_no_torch(own_cache):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "SOAR_CACHE_DIR": str(own_cache)})
     assert out.stdout.split() == ["onnx", "False"]
+
+
+class CountingEmbedder:
+    """A test double that records which texts reached the model."""
+
+    batch_size = 8
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def embed(self, texts):
+        self.seen += texts
+        return np.stack([np.full(E.DIM, float(len(t)), dtype=np.float32) for t in texts])
+
+
+def test_cache_embeds_each_text_once_and_returns_it_in_order():
+    inner = CountingEmbedder()
+    emb = E.CachingEmbedder(inner, max_texts=10)
+    a = emb.embed(["ab", "abc", "ab"])
+    assert inner.seen == ["ab", "abc"]  # a text repeated within a call is embedded once
+    b = emb.embed(["abc", "abcd"])
+    assert inner.seen == ["ab", "abc", "abcd"]  # only the new text reaches the model
+    assert [v[0] for v in a] == [2, 3, 2] and [v[0] for v in b] == [3, 4]
+    assert (emb.hits, emb.misses) == (2, 3)
+    assert emb.embed([]).shape == (0, E.DIM)
+
+
+def test_cache_evicts_the_least_recently_used_text():
+    inner = CountingEmbedder()
+    emb = E.CachingEmbedder(inner, max_texts=2)
+    emb.embed(["a"]), emb.embed(["bb"]), emb.embed(["a"])  # "a" used last
+    emb.embed(["ccc"])  # evicts "bb", keeps "a"
+    inner.seen.clear()
+    emb.embed(["a", "bb"])
+    assert inner.seen == ["bb"]
+    with pytest.raises(ValueError, match="max_texts"):
+        E.CachingEmbedder(inner, max_texts=0)
+    with pytest.raises(ValueError, match="cache size"):
+        E.with_cache(inner, -1)
+    assert E.with_cache(inner, 0) is inner
+
+
+def test_a_cached_vector_is_the_models_vector():
+    emb = E.CachingEmbedder(E.Embedder())
+    first = emb.embed(TEXTS)
+    again = emb.embed(list(reversed(TEXTS)))[::-1]
+    assert emb.hits == len(TEXTS) and np.abs(first - again).max() == 0
+    assert np.abs(first - E.Embedder().embed(TEXTS)).max() < 1e-5
