@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import subprocess
@@ -49,6 +50,18 @@ def run_threads(client, clients: int) -> float:
     for t in threads:
         t.join()
     return time.perf_counter() - t0
+
+def cpu_snapshot(pid: int) -> tuple[float, float, float]:
+    """(the server process's CPU seconds, machine busy and total jiffies)
+    from /proc, to say whether a run was short of cores or waiting on something else."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    server_s = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    with open("/proc/stat") as f:
+        jiffies = [int(x) for x in f.readline().split()[1:]]
+    idle = jiffies[3] + jiffies[4]  # idle + iowait
+    return server_s, sum(jiffies) - idle, sum(jiffies)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -126,9 +139,13 @@ def one_client(url: str, c: int, pairs: int, skill_ids: list[str], seed: int, st
     return {"record": rec, "search": search, "pair": pair, "errors": errors, "end": time.time()}
 
 
-def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: int, mode: str = "threads") -> dict:
+def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: int, mode: str = "threads",
+                server_pid: int | None = None) -> dict:
     """`clients` concurrent clients as threads of this process, or as separate processes (as
-    agents are: then no client waits for another client's GIL)."""
+    agents are: then no client waits for another client's GIL). With `server_pid`, also the
+    server's CPU per pair and how busy the machine's cores were while the clients ran: a run short
+    of cores shows ~100% busy, one waiting on a lock shows idle cores."""
+    probe = (lambda: cpu_snapshot(server_pid)) if server_pid else (lambda: (0.0, 0, 1))
     if mode == "processes":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -136,7 +153,11 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
         with ProcessPoolExecutor(clients, mp_context=mp.get_context("spawn")) as ex:
             list(ex.map(time.sleep, [0.0] * clients))  # workers up and importing before the clock starts
             start_at = time.time() + 2.0
-            results = list(ex.map(one_client, *zip(*[(url, c, pairs, skill_ids, seed, start_at) for c in range(clients)])))
+            futures = [ex.submit(one_client, url, c, pairs, skill_ids, seed, start_at) for c in range(clients)]
+            time.sleep(max(0.0, start_at - time.time()))
+            before = probe()
+            results = [f.result() for f in futures]
+            after = probe()
     else:
         start_at = time.time() + 0.05
         results = [None] * clients
@@ -144,7 +165,9 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
         def client(c: int) -> None:
             results[c] = one_client(url, c, pairs, skill_ids, seed, start_at)
 
+        before = probe()
         run_threads(client, clients)
+        after = probe()
     wall = max(r["end"] for r in results) - start_at
     rec_lat = [x for r in results for x in r["record"]]
     search_lat = [x for r in results for x in r["search"]]
@@ -157,6 +180,8 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
         "record_ms": {f"p{p}": ms(rec_lat, p) for p in (50, 95, 99)},
         "search_ms": {f"p{p}": ms(search_lat, p) for p in (50, 95, 99)},
         "record+search_ms": {f"p{p}": ms(pair_lat, p) for p in (50, 95, 99)},
+        "server_cpu_ms_per_pair": round(1000 * (after[0] - before[0]) / max(1, len(pair_lat)), 1),
+        "machine_busy": round((after[1] - before[1]) / max(1, after[2] - before[2]), 2),
     }
 
 
@@ -218,7 +243,7 @@ def main() -> None:
         modes = ["threads", "processes"] if args.client_mode == "both" else [args.client_mode]
         for m, mode in enumerate(modes):
             for i, c in enumerate(args.clients):
-                r = run_clients(url, c, args.pairs, ids, seed=10 * m + i, mode=mode)
+                r = run_clients(url, c, args.pairs, ids, seed=10 * m + i, mode=mode, server_pid=proc.pid)
                 results["runs"].append(r)
                 print(json.dumps(r), flush=True)
         if args.hammer:

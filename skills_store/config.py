@@ -61,6 +61,9 @@ class StoreConfig:
     # Recently embedded texts kept (0: none): the same texts come back (a record then a search
     # with the task's text; one task's retrievals every iteration). ~1.5 kB each.
     embed_cache: int = 4096
+    # > 0: vectors reach Chroma in the background, batched over this many ms (write_behind.py;
+    # searches still see them at once). The servers use it; 0: every add writes Chroma itself.
+    index_write_behind_ms: float = 0.0
 
     @property
     def is_server(self) -> bool:

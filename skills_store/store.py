@@ -6,6 +6,7 @@
     ema.py      how outcomes move a skill's success rates
     bundle.py   versioned JSONL export / import
     coalesce.py concurrent adds committed together (one embedding call, transaction, Chroma add)
+    write_behind.py  (servers) Chroma adds batched in the background; searches see them at once
 
 Write order for `add`: validate the whole batch first (bad input changes nothing), dedup, embed,
 then insert into SQLite inside a transaction, add to Chroma, commit. If Chroma fails the SQLite
@@ -30,6 +31,7 @@ from .lock import DirectoryLock
 from .ranking import Candidate, rank
 from .schema import AddResult, Event, Mode, ScoredSkill, Skill, SkillIn, code_hash, validate_namespace
 from .vectors import VectorIndex
+from .write_behind import WriteBehindIndex
 
 
 def _ledger_dir(cfg: StoreConfig) -> Path:
@@ -54,7 +56,9 @@ class SkillStore:
         self._lock.acquire()
         try:
             self.ledger = Ledger(self._lock.directory / "ledger.sqlite")
-            self.vectors = VectorIndex(self.config.location)
+            self.vectors: VectorIndex | WriteBehindIndex = VectorIndex(self.config.location)
+            if self.config.index_write_behind_ms > 0:
+                self.vectors = WriteBehindIndex(self.vectors, self.config.index_write_behind_ms / 1000)
         except BaseException:
             self._lock.release()
             raise
@@ -69,6 +73,7 @@ class SkillStore:
 
     def close(self) -> None:
         if self._lock.held:
+            self.vectors.close()  # writes what is still buffered while the lock is held
             self.ledger.close()
             self._lock.release()
 

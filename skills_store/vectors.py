@@ -71,6 +71,13 @@ class VectorIndex:
         for i in range(0, len(ids), step):
             col.add(ids=ids[i : i + step], embeddings=embeddings[i : i + step])
 
+    def flush(self, timeout: float | None = None) -> bool:
+        """Every add is written when it returns (WriteBehindIndex is the one that buffers)."""
+        return True
+
+    def close(self) -> None:
+        pass
+
     def delete(self, namespace: str, ids: list[str]) -> None:
         if ids:
             self._col(namespace).delete(ids=ids)

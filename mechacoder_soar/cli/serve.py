@@ -71,7 +71,9 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
     from skills_store.embedding import CoalescingEmbedder, Embedder, with_cache
     from skills_store.store import SkillStore
 
-    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace)
+    # Chroma adds batched in the background (skills_store/write_behind.py): under concurrent
+    # requests the per-call cost of an add, paid per request with the GIL held, was the bottleneck
+    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=25.0)
     try:
         emb = Embedder(cfg.embed_batch_size)
         # the cache in front: a text embedded before never waits in the merge queue

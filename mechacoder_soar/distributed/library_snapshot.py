@@ -61,6 +61,7 @@ class LibrarySnapshot:
         # First use of a namespace re-indexes ledger rows that never reached Chroma (a crash
         # between the two writes); stats() is the cheapest public call that triggers it.
         store.stats()
+        store.vectors.flush()  # a server's store may still hold recent vectors in memory
         skills = list(store.ledger.iter_skills(ns, include_superseded=True))
         embs = np.zeros((len(skills), DIM), dtype=np.float32)
         if skills:
