@@ -218,6 +218,8 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=60, help="record+search pairs per client")
     ap.add_argument("--hammer", action="store_true", help="also run 8 x 1,000 record_attempt + report_outcome")
     ap.add_argument("--no-coalesce", action="store_true", help="serve without merging concurrent embeddings (adds are still committed in groups)")
+    ap.add_argument("--write-behind-ms", type=float, default=None,
+                    help="the server's --write-behind-ms (default: the server's own; 0: every add writes Chroma in its request)")
     ap.add_argument("--store", help="reuse an ingested store directory (skips ingest when it has skills)")
     ap.add_argument("--client-mode", choices=["threads", "processes", "both"], default="both",
                     help="clients as threads of the benchmark process, as separate processes (as agents are), or both")
@@ -234,8 +236,11 @@ def main() -> None:
     else:
         ids = ingest(location, args.skills)
     port = free_port()
-    proc = start_server(location, port, Path(tmp) / "server.log", ["--no-coalesce"] if args.no_coalesce else [])
-    print(f"server: {'--no-coalesce' if args.no_coalesce else 'coalescing embedder'}", flush=True)
+    extra = (["--no-coalesce"] if args.no_coalesce else []) + (
+        ["--write-behind-ms", str(args.write_behind_ms)] if args.write_behind_ms is not None else [])
+    proc = start_server(location, port, Path(tmp) / "server.log", extra)
+    print(f"server: {'--no-coalesce' if args.no_coalesce else 'coalescing embedder'}"
+          f"{'' if args.write_behind_ms is None else f', --write-behind-ms {args.write_behind_ms:g}'}", flush=True)
     url = f"http://127.0.0.1:{port}"
     results = {"skills": args.skills, "runs": []}
     try:

@@ -63,7 +63,7 @@ def sandboxed_evaluator():
     return evaluate, ex.close
 
 
-def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
+def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, write_behind_ms: float = 25.0):
     """Like `open_store`, but with the coalescing embedder: a server embeds for many concurrent
     requests, and merging them into one model call keeps tail latency down."""
     from skills_store import StoreConfig, StoreError
@@ -73,7 +73,9 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
 
     # Chroma adds batched in the background (skills_store/write_behind.py): under concurrent
     # requests the per-call cost of an add, paid per request with the GIL held, was the bottleneck
-    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=25.0)
+    if write_behind_ms < 0:
+        fail(f"--write-behind-ms must be >= 0, got {write_behind_ms}")
+    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=write_behind_ms)
     try:
         emb = Embedder(cfg.embed_batch_size)
         # the cache in front: a text embedded before never waits in the merge queue
@@ -82,10 +84,11 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True):
         fail(str(e))
 
 
-def _build_service(store: Optional[str], namespace: str, hindsight: bool, evaluate: bool, coalesce: bool = True):
+def _build_service(store: Optional[str], namespace: str, hindsight: bool, evaluate: bool, coalesce: bool = True,
+                   write_behind_ms: float = 25.0):
     from skills_store.service import MemoryService
 
-    s = _open_store(store, namespace, coalesce)
+    s = _open_store(store, namespace, coalesce, write_behind_ms)
     # Load the embedding model now, so "listening" means ready and the first request is not slow.
     s.embedder.embed(["warm up"])
     evaluator, close_eval = sandboxed_evaluator() if evaluate else (None, lambda: None)
@@ -102,6 +105,8 @@ StoreOpt = typer.Option(None, "--store", help=STORE_HELP)
 NsOpt = typer.Option("default", "--namespace", "-n", help="Namespace used when no token selects one.")
 HindsightOpt = typer.Option(True, "--hindsight/--no-hindsight", help="Relabel failed attempts with observations into hindsight skills.")
 CoalesceOpt = typer.Option(True, "--coalesce/--no-coalesce", help="Merge concurrent requests' embeddings into one model call.")
+WriteBehindOpt = typer.Option(25.0, "--write-behind-ms", help="Batch the vector index's writes over this many ms in the "
+                              "background (searches see new skills at once); 0 writes each one in its request.")
 EvalOpt = typer.Option(True, "--evaluate/--no-evaluate", help="Allow callers to ask for sandboxed evaluation (bubblewrap executor).")
 
 
@@ -115,6 +120,7 @@ def mcp_cmd(
     hindsight: bool = HindsightOpt,
     evaluate: bool = EvalOpt,
     coalesce: bool = CoalesceOpt,
+    write_behind_ms: float = WriteBehindOpt,
 ) -> None:
     """MCP server: tools search_skills, record_attempt, report_outcome, get_skill, skill_history, stats, export_skills."""
     if transport not in ("stdio", "http"):
@@ -125,7 +131,7 @@ def mcp_cmd(
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     from skills_store.mcp_server import McpConfig, build_server
 
-    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce)
+    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce, write_behind_ms)
     server = build_server(svc, McpConfig(namespace=namespace))
     try:
         if transport == "stdio":
@@ -150,6 +156,7 @@ def http_cmd(
     hindsight: bool = HindsightOpt,
     evaluate: bool = EvalOpt,
     coalesce: bool = CoalesceOpt,
+    write_behind_ms: float = WriteBehindOpt,
 ) -> None:
     """REST API (FastAPI; OpenAPI at /openapi.json, docs at /docs)."""
     from skills_store.auth import load_tokens
@@ -171,7 +178,7 @@ def http_cmd(
 
     from skills_store.http_api import HttpConfig, create_app
 
-    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce)
+    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce, write_behind_ms)
     app_ = create_app(svc, HttpConfig(tokens=token_map, max_body_bytes=max_body_bytes))
     if token_map is None:
         _say(f"no tokens file: loopback only ({host}), every request uses namespace {namespace!r}")

@@ -237,6 +237,13 @@ def test_refuses_public_host_without_tokens(tmp_path):
     assert not (tmp_path / "s").exists()  # refused before touching the store
 
 
+def test_refuses_a_negative_write_behind_delay(tmp_path):
+    r = subprocess.run([PYTHON, "-m", "mechacoder_soar", "serve", "http", "--write-behind-ms", "-5", "--store",
+                        str(tmp_path / "s")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "--write-behind-ms" in r.stderr
+    assert not (tmp_path / "s").exists()  # refused before touching the store
+
+
 @pytest.mark.slow
 def test_second_owner_refused_then_restart_keeps_data(servers, open_client):
     """Runs last in this module: it stops the open server."""
