@@ -229,22 +229,27 @@ class SkillStore:
             return []
         ns = self._ns(namespace)
         rc = self.config.ranking
-        n = max(k * rc.overfetch, rc.min_candidates)
-        if kind or source:
-            n *= 4
+        want = max(k * rc.overfetch, rc.min_candidates)  # candidates the ranking chooses among
+        n = want * 4 if kind or source else want
         vec = self.embedder.embed([query])[0]
-        hits = self.vectors.query(ns, vec, n)
-        rows = self.ledger.ranking_rows(ns, [h.id for h in hits])
         excluded = set(exclude)
-        cands: list[Candidate] = []
-        for h in hits:
-            s = rows.get(h.id)
-            if s is None or s.superseded_by or s.id in excluded:
-                continue
-            if (kind and s.kind != kind) or (source and s.source != source):
-                continue
-            ema, uses = (s.sampling_ema, s.sampling_uses) if mode == "sample" else (s.refine_ema, s.refine_uses)
-            cands.append(Candidate(s.id, 1.0 - h.distance, s.source, ema, uses, h.embedding))
+        while True:
+            hits = self.vectors.query(ns, vec, n)
+            rows = self.ledger.ranking_rows(ns, [h.id for h in hits])
+            cands: list[Candidate] = []
+            for h in hits:
+                s = rows.get(h.id)
+                if s is None or s.superseded_by or s.id in excluded:
+                    continue
+                if (kind and s.kind != kind) or (source and s.source != source):
+                    continue
+                ema, uses = (s.sampling_ema, s.sampling_uses) if mode == "sample" else (s.refine_ema, s.refine_uses)
+                cands.append(Candidate(s.id, 1.0 - h.distance, s.source, ema, uses, h.embedding))
+            # A filter can leave too few: e.g. the 61 seed skills among thousands of learned ones
+            # that describe similar tasks. Ask for more until there are enough or none are left.
+            if len(cands) >= want or len(hits) < n:
+                break
+            n *= 4
         ranked = rank(cands, k, rc, self.config.ema)
         skills = self.ledger.get_many(ns, [r.id for r in ranked])  # full records for the k returned only
         return [

@@ -141,6 +141,19 @@ def test_malformed_input_rejected_and_store_untouched(store):
         store.add([FLIP], namespace="../etc")
 
 
+def test_a_filtered_retrieval_is_not_crowded_out(store):
+    # Thousands of learned skills describing similar tasks must not hide the few seed skills from a
+    # `source="seed"` query: the proposer takes its primitive order from them.
+    seeds = [{"code": f"def transform(g):\n    return g[{i}:]", "description": d, "kind": "arc", "source": "seed"}
+             for i, d in enumerate(["count the coloured cells", "flip the grid upside down", "fill enclosed holes"])]
+    learned = [{"code": f"def transform(g):\n    return [r[::-1] for r in g][{i}:]", "kind": "arc", "source": "solved",
+                "description": f"rotate the grid by 90 degrees then recolour, solved task {i}"} for i in range(400)]
+    store.add(seeds + learned)
+    got = store.retrieve("rotate the grid by 90 degrees", k=3, source="seed")
+    assert sorted(h.skill.description for h in got) == sorted(s["description"] for s in seeds)
+    assert all(h.skill.source == "solved" for h in store.retrieve("rotate the grid by 90 degrees", k=3))
+
+
 def test_namespaces_are_isolated(store):
     store.add([FLIP], namespace="team-a")
     assert store.retrieve("upside down", k=3, namespace="team-b") == []
