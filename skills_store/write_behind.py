@@ -9,8 +9,10 @@ moves everything buffered into Chroma in one call, at most every `delay_s`.
 Nothing is lost or hidden meanwhile:
 - `query` searches Chroma and, exactly (one dot product), the buffered vectors, and merges the two
   by distance: a search right after a record sees it.
-- the ledger (SQLite) is committed before `add` is called and stays the source of truth: vectors
-  still buffered at a crash are re-embedded and indexed by the store's repair on the next open.
+- the ledger (SQLite) stays the source of truth: the store calls `add` inside its transaction,
+  just before the commit (a vector whose commit then fails has no ledger row, and retrieval skips
+  ids without one); vectors still buffered at a crash are re-embedded and indexed by the store's
+  repair on the next open.
 - a failed Chroma write keeps its vectors buffered (still searchable), is logged, and is retried.
 - `flush()` waits until the buffer is empty; `close()` flushes, then stops the writer.
 """
