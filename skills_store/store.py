@@ -10,8 +10,8 @@
 
 Write order for `add`: validate the whole batch first (bad input changes nothing), dedup, embed,
 then insert into SQLite inside a transaction, add to Chroma (servers: to the write-behind buffer),
-commit. If Chroma fails the SQLite transaction rolls back; on open, any ledger rows missing from Chroma (a crash between the two) are
-re-indexed.
+commit. If Chroma fails the SQLite transaction rolls back; on open, any ledger rows missing from
+Chroma (a crash between the two) are re-indexed.
 """
 from __future__ import annotations
 
