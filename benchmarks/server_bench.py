@@ -9,7 +9,8 @@
    process and as separate processes (`--client-mode`, default both, side by side): agents are
    processes, and threads add queueing on this process's own GIL to what they measure. Every
    recorded attempt cites a skill and is a failure with observed behaviour or a pass, so each
-   record embeds and adds a skill (the heaviest path). Reports p50/p95/p99 of each call and of the pair, and pairs/s.
+   record embeds and adds a skill (the heaviest path). Reports p50/p95/p99 of each call and of the pair, pairs/s,
+   the server's CPU per pair and how busy the cores were (short of cores, or waiting on a lock?).
 4. --hammer: 8 clients x 1,000 record_attempt (no new skill: the EMA path) + 1,000
    report_outcome each, then checks the final counters equal the sums.
 Goal (issue [5/9]): p95 <= 100 ms for record+search at 8 clients.
@@ -50,6 +51,7 @@ def run_threads(client, clients: int) -> float:
     for t in threads:
         t.join()
     return time.perf_counter() - t0
+
 
 def cpu_snapshot(pid: int) -> tuple[float, float, float]:
     """(the server process's CPU seconds, machine busy and total jiffies)
