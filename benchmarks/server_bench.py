@@ -11,7 +11,9 @@
    clients share the server's cores, so they use a lean HTTP client (`--client-lib`). Every
    recorded attempt cites a skill and is a failure with observed behaviour or a pass, so each
    record embeds and adds a skill (the heaviest path). Reports p50/p95/p99 of each call and of the pair, pairs/s,
-   the server's CPU per pair and how busy the cores were (short of cores, or waiting on a lock?).
+   the server's CPU per pair and how busy the cores were (short of cores, or waiting on a lock?),
+   and how long a recorded skill took to become searchable meanwhile (`searchable_after_ms`: the
+   server embeds and indexes in the background unless `--no-embed-behind`).
 4. --hammer: 8 clients x 1,000 record_attempt (no new skill: the EMA path) + 1,000
    report_outcome each, then checks the final counters equal the sums.
 Goal (issue [5/9]): p95 <= 100 ms for record+search at 8 clients.
@@ -183,13 +185,67 @@ def one_client(url: str, c: int, pairs: int, skill_ids: list[str], seed: int, st
     return {"record": rec, "search": search, "pair": pair, "errors": errors, "end": time.time()}
 
 
+class LagProbe:
+    """How long until a recorded attempt's skill is searchable (the server may index in the
+    background): while the clients run, one probe a second records a passing attempt at a task of
+    unique words and searches for that task every 25 ms until the new skill is among the hits.
+    Costs the server ~10 extra searches a second."""
+
+    def __init__(self, url: str, every_s: float = 1.0, poll_s: float = 0.025, give_up_s: float = 10.0):
+        self.url, self.every_s, self.poll_s, self.give_up_s = url, every_s, poll_s, give_up_s
+        self.lags: list[float] = []
+        self.missed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "LagProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        rng = random.Random(7)
+        h = StdlibClient(self.url)
+        try:
+            while not self._stop.wait(self.every_s):
+                task = "probe " + " ".join(rng.choice(["amber", "basalt", "cobalt", "dune", "ember", "fjord", "glacier",
+                                                       "harbor", "indigo", "juniper"]) for _ in range(6)) + f" {rng.random():.9f}"
+                status, body = h.post("/attempts", {"task": task, "code": f"def probe():\n    return {task!r}", "passed": True})
+                if status != 200:
+                    continue
+                sid, t0 = json.loads(body)["new_skill_id"], time.perf_counter()
+                while time.perf_counter() - t0 < self.give_up_s:
+                    _, hits = h.post("/skills/search", {"query": task, "k": 5})
+                    if sid in hits:
+                        self.lags.append(time.perf_counter() - t0)
+
+                        break
+                    time.sleep(self.poll_s)
+                else:
+                    self.missed += 1
+        finally:
+            h.close()
+
+    def summary(self) -> dict:
+        return {"probes": len(self.lags) + self.missed, "missed": self.missed,
+                **{f"p{p}": round(pct(self.lags, p) * 1000) for p in (50, 95)},
+                "max": round(max(self.lags, default=float("nan")) * 1000)}
+
+
 def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: int, mode: str = "threads",
-                server_pid: int | None = None, lib: str = "stdlib") -> dict:
+                server_pid: int | None = None, lib: str = "stdlib", lag_probe: bool = False) -> dict:
     """`clients` concurrent clients as threads of this process, or as separate processes (as
     agents are: then no client waits for another client's GIL). With `server_pid`, also the
     server's CPU per pair and how busy the machine's cores were while the clients ran: a run short
-    of cores shows ~100% busy, one waiting on a lock shows idle cores."""
+    of cores shows ~100% busy, one waiting on a lock shows idle cores. With `lag_probe`, also how
+    long a recorded skill took to become searchable meanwhile (LagProbe)."""
+    import contextlib
+
     probe = (lambda: cpu_snapshot(server_pid)) if server_pid else (lambda: (0.0, 0, 1))
+    lag = LagProbe(url) if lag_probe else None
     if mode == "processes":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -200,7 +256,8 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
             futures = [ex.submit(one_client, url, c, pairs, skill_ids, seed, start_at, lib) for c in range(clients)]
             time.sleep(max(0.0, start_at - time.time()))
             before = probe()
-            results = [f.result() for f in futures]
+            with lag or contextlib.nullcontext():
+                results = [f.result() for f in futures]
             after = probe()
     else:
         start_at = time.time() + 0.05
@@ -210,7 +267,8 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
             results[c] = one_client(url, c, pairs, skill_ids, seed, start_at, lib)
 
         before = probe()
-        run_threads(client, clients)
+        with lag or contextlib.nullcontext():
+            run_threads(client, clients)
         after = probe()
     wall = max(r["end"] for r in results) - start_at
     rec_lat = [x for r in results for x in r["record"]]
@@ -226,6 +284,7 @@ def run_clients(url: str, clients: int, pairs: int, skill_ids: list[str], seed: 
         "record+search_ms": {f"p{p}": ms(pair_lat, p) for p in (50, 95, 99)},
         "server_cpu_ms_per_pair": round(1000 * (after[0] - before[0]) / max(1, len(pair_lat)), 1),
         "machine_busy": round((after[1] - before[1]) / max(1, after[2] - before[2]), 2),
+        **({"searchable_after_ms": lag.summary()} if lag else {}),
     }
 
 
@@ -264,6 +323,8 @@ def main() -> None:
     ap.add_argument("--no-coalesce", action="store_true", help="serve without merging concurrent embeddings (adds are still committed in groups)")
     ap.add_argument("--write-behind-ms", type=float, default=None,
                     help="the server's --write-behind-ms (default: the server's own; 0: every add writes Chroma in its request)")
+    ap.add_argument("--no-embed-behind", action="store_true",
+                    help="serve with --no-embed-behind (new skills embedded in the request: searchable at once)")
     ap.add_argument("--store", help="reuse an ingested store directory (skips ingest when it has skills)")
     ap.add_argument("--client-mode", choices=["threads", "processes", "both"], default="both",
                     help="clients as threads of the benchmark process, as separate processes (as agents are), or both")
@@ -283,10 +344,11 @@ def main() -> None:
     else:
         ids = ingest(location, args.skills)
     port = free_port()
-    extra = (["--no-coalesce"] if args.no_coalesce else []) + (
+    extra = (["--no-coalesce"] if args.no_coalesce else []) + (["--no-embed-behind"] if args.no_embed_behind else []) + (
         ["--write-behind-ms", str(args.write_behind_ms)] if args.write_behind_ms is not None else [])
     proc = start_server(location, port, Path(tmp) / "server.log", extra)
     print(f"server: {'--no-coalesce' if args.no_coalesce else 'coalescing embedder'}"
+          f"{', --no-embed-behind' if args.no_embed_behind else ''}"
           f"{'' if args.write_behind_ms is None else f', --write-behind-ms {args.write_behind_ms:g}'}", flush=True)
     url = f"http://127.0.0.1:{port}"
     results = {"skills": args.skills, "runs": []}
@@ -296,7 +358,7 @@ def main() -> None:
         for m, mode in enumerate(modes):
             for i, c in enumerate(args.clients):
                 r = run_clients(url, c, args.pairs, ids, seed=10 * m + i, mode=mode, server_pid=proc.pid,
-                                lib=args.client_lib)
+                                lib=args.client_lib, lag_probe=True)
                 results["runs"].append(r)
                 print(json.dumps(r), flush=True)
         if args.hammer:

@@ -64,6 +64,15 @@ class StoreConfig:
     # > 0: vectors reach Chroma in the background, batched over this many ms (write_behind.py;
     # searches still see them at once). The servers use it; 0: every add writes Chroma itself.
     index_write_behind_ms: float = 0.0
+    # With write-behind: the writer also embeds new skills (write_behind.py), so an add returns
+    # without the model call; a new skill is searchable once its batch is indexed (~0.3 s).
+    index_embed_behind: bool = False
+
+    def __post_init__(self) -> None:
+        if self.index_write_behind_ms < 0:
+            raise ValueError(f"index_write_behind_ms must be >= 0, got {self.index_write_behind_ms}")
+        if self.index_embed_behind and self.index_write_behind_ms <= 0:
+            raise ValueError("index_embed_behind needs index_write_behind_ms > 0 (the writer embeds each window's skills)")
 
     @property
     def is_server(self) -> bool:

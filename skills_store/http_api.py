@@ -24,8 +24,8 @@ from .auth import TokenMap
 from .errors import InvalidInputError, SkillNotFoundError, StoreError
 from .schema import Event
 from .service import (
-    AttemptRequest, AttemptResponse, EvaluationUnavailableError, MemoryService, OutcomeRequest, OutcomeResponse,
-    SearchRequest, SearchResponse, SkillOut,
+    AttemptRequest, AttemptResponse, EvaluationUnavailableError, IndexNotReadyError, MemoryService, OutcomeRequest,
+    OutcomeResponse, SearchRequest, SearchResponse, SkillOut,
 )
 
 log = logging.getLogger("skills_store.http")
@@ -127,6 +127,10 @@ def create_app(service: MemoryService, config: HttpConfig | None = None) -> Fast
     @app.exception_handler(EvaluationUnavailableError)
     async def _noeval(_: Request, e: EvaluationUnavailableError) -> JSONResponse:
         return JSONResponse({"error": str(e)}, status_code=501)
+
+    @app.exception_handler(IndexNotReadyError)
+    async def _not_ready(_: Request, e: IndexNotReadyError) -> JSONResponse:
+        return JSONResponse({"error": str(e)}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(InvalidInputError)
     async def _bad(_: Request, e: InvalidInputError) -> JSONResponse:

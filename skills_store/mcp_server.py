@@ -79,9 +79,11 @@ def build_server(service: MemoryService, config: McpConfig | None = None):
         kind: Annotated[str | None, Field(description="Only skills of this kind, e.g. 'code'.")] = None,
         failing_code: Annotated[str | None, Field(description="refine: the code that failed.", max_length=MAX_CODE_CHARS)] = None,
         feedback: Annotated[str | None, Field(description="refine: the error or failing test output.", max_length=MAX_TEXT_CHARS)] = None,
+        fresh: Annotated[bool, Field(description="Wait until attempts you recorded just before are searchable "
+                                                 "(indexed in the background within ~0.3 s).")] = False,
     ) -> SearchResponse:
         return call(service.search_skills, SearchRequest, query=query, mode=mode, k=k, kind=kind,
-                    failing_code=failing_code, feedback=feedback)
+                    failing_code=failing_code, feedback=feedback, fresh=fresh)
 
     @mcp.tool(description="Record an attempt after running its tests. Stores it, updates the success rates of the "
                           "skills you used (skill_ids), and learns from it: passing code becomes a skill for the task; "

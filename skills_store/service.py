@@ -36,6 +36,7 @@ MAX_TEXT_CHARS = 20_000           # task descriptions, feedback
 MAX_OBSERVATION_JSON = 100_000    # all observations of one attempt, serialised
 MAX_IDS = 100
 MAX_K = 50
+FRESH_TIMEOUT_S = 10.0            # a `fresh` search waits at most this long for background indexing
 
 Relabeller = Callable[[str, str, list[tuple[Any, Any]], str, str], SkillIn | None]
 Evaluator = Callable[[str, list[Any]], list[tuple[Any, str | None]]]
@@ -47,6 +48,10 @@ class ServiceError(StoreError):
 
 class EvaluationUnavailableError(ServiceError):
     pass
+
+
+class IndexNotReadyError(ServiceError):
+    """A `fresh` search whose wait for the background indexing ran out."""
 
 
 def _clean_text(v: str | None) -> str | None:
@@ -81,6 +86,8 @@ class SearchRequest(_Req):
                                      description="refine mode: the code that failed.")
     feedback: str | None = Field(None, max_length=MAX_TEXT_CHARS,
                                  description="refine mode: what went wrong (error, failing test output, wrong result).")
+    fresh: bool = Field(False, description="Wait until the skills from attempts recorded before this search are "
+                                           "searchable (a server indexes them in the background, within ~0.3 s).")
 
     _text = field_validator("query", "failing_code", "feedback")(_clean_text)
 
@@ -228,6 +235,9 @@ class MemoryService:
     # -- operations -------------------------------------------------------------------------
     def search_skills(self, req: SearchRequest, namespace: str | None = None) -> SearchResponse:
         ns = self._ns(namespace)
+        if req.fresh and not self.store.wait_indexed(FRESH_TIMEOUT_S):
+            raise IndexNotReadyError(f"skills recorded before this search were not indexed within {FRESH_TIMEOUT_S:g} s; "
+                                     "retry, or search without fresh")
         if req.mode == "refine":
             # Feedback first: the embedder truncates long inputs, and what went wrong matters more
             # to the match than the failing source.

@@ -7,11 +7,13 @@
     bundle.py   versioned JSONL export / import
     coalesce.py concurrent adds committed together (one embedding call, transaction, Chroma add)
     write_behind.py  (servers) Chroma adds batched in the background; searches see them at once
+                     (with embed-behind, once embedded: the writer embeds them too)
 
 Write order for `add`: validate the whole batch first (bad input changes nothing), dedup, embed,
-then insert into SQLite inside a transaction, add to Chroma (servers: to the write-behind buffer),
-commit. If Chroma fails the SQLite transaction rolls back; on open, any ledger rows missing from
-Chroma (a crash between the two) are re-indexed.
+then insert into SQLite inside a transaction, add to Chroma (servers: to the write-behind buffer;
+with embed-behind the texts go there and the writer embeds them), commit. If Chroma fails the
+SQLite transaction rolls back; on open, any ledger rows missing from Chroma (a crash between the
+two, or skills still buffered) are re-indexed.
 """
 from __future__ import annotations
 
@@ -48,7 +50,10 @@ def _ledger_dir(cfg: StoreConfig) -> Path:
 
 
 class SkillStore:
-    def __init__(self, config: StoreConfig | None = None, *, embedder: Embedder | None = None):
+    def __init__(self, config: StoreConfig | None = None, *, embedder: Embedder | None = None,
+                 index_embedder: Any = None):
+        """`embedder` embeds queries and (without embed-behind) new skills; `index_embedder` is the
+        write-behind writer's under `index_embed_behind` (default: a model instance of its own)."""
         self.config = config or StoreConfig()
         validate_namespace(self.config.namespace)
         self.namespace = self.config.namespace
@@ -58,7 +63,8 @@ class SkillStore:
             self.ledger = Ledger(self._lock.directory / "ledger.sqlite")
             self.vectors: VectorIndex | WriteBehindIndex = VectorIndex(self.config.location)
             if self.config.index_write_behind_ms > 0:
-                self.vectors = WriteBehindIndex(self.vectors, self.config.index_write_behind_ms / 1000)
+                behind = (index_embedder or Embedder(self.config.embed_batch_size)) if self.config.index_embed_behind else None
+                self.vectors = WriteBehindIndex(self.vectors, self.config.index_write_behind_ms / 1000, embedder=behind)
         except BaseException:
             self._lock.release()
             raise
@@ -154,7 +160,12 @@ class SkillStore:
         if not new:
             return out
         skills = [s for s, _ in new]
-        vecs = self.embedder.embed([s.embed_text() for s in skills])
+        texts = [s.embed_text() for s in skills]
+        # The index's writer embeds them (write_behind.py) unless it is behind: then this request
+        # embeds them itself, which bounds the time until a new skill is searchable (commits run
+        # one at a time, so the backlog never passes the bound).
+        behind = self.config.index_embed_behind and self.vectors.has_room()  # type: ignore[union-attr]
+        vecs = None if behind else self.embedder.embed(texts)
         with self.ledger.transaction() as conn:
             for s, event in new:
                 Ledger.insert_skill(conn, s)
@@ -162,8 +173,16 @@ class SkillStore:
                 if s.supersedes:
                     Ledger.mark_superseded(conn, ns, s.supersedes, s.id)
                     Ledger.add_event(conn, ns, s.supersedes, "superseded", {"by": s.id})
-            self.vectors.add(ns, [s.id for s in skills], vecs)
+            if behind:
+                self.vectors.add_texts(ns, [s.id for s in skills], texts)  # type: ignore[union-attr]
+            else:
+                self.vectors.add(ns, [s.id for s in skills], vecs)
         return out
+
+    def wait_indexed(self, timeout: float | None = None) -> bool:
+        """Wait until every skill added so far is searchable (only a write-behind index makes
+        anyone wait); False if `timeout` ran out first."""
+        return self.vectors.flush(timeout)
 
     def record_outcome(self, skill_ids: Iterable[str], mode: Mode, success: bool | float,
                        namespace: str | None = None, meta: dict | None = None) -> None:

@@ -68,7 +68,8 @@ def sandboxed_evaluator():
 WRITE_BEHIND_MS = 250.0
 
 
-def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, write_behind_ms: float = WRITE_BEHIND_MS):
+def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, write_behind_ms: float = WRITE_BEHIND_MS,
+                embed_behind: bool = True):
     """Like `open_store`, but with the coalescing embedder: a server embeds for many concurrent
     requests, and merging them into one model call keeps tail latency down."""
     from skills_store import StoreConfig, StoreError
@@ -80,7 +81,10 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, wri
     # requests the per-call cost of an add, paid per request with the GIL held, was the bottleneck
     if write_behind_ms < 0:
         fail(f"--write-behind-ms must be >= 0, got {write_behind_ms}")
-    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=write_behind_ms)
+    # ... and with embed-behind the writer embeds them too: the model was ~60% of the CPU per record
+    # + search, paid in the request (8 clients: 113-120 -> 166-177 pairs/s; README, "Memory server")
+    cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=write_behind_ms,
+                      index_embed_behind=embed_behind and write_behind_ms > 0)
     try:
         emb = Embedder(cfg.embed_batch_size)
         # the cache in front: a text embedded before never waits in the merge queue
@@ -90,10 +94,10 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, wri
 
 
 def _build_service(store: Optional[str], namespace: str, hindsight: bool, evaluate: bool, coalesce: bool = True,
-                   write_behind_ms: float = WRITE_BEHIND_MS):
+                   write_behind_ms: float = WRITE_BEHIND_MS, embed_behind: bool = True):
     from skills_store.service import MemoryService
 
-    s = _open_store(store, namespace, coalesce, write_behind_ms)
+    s = _open_store(store, namespace, coalesce, write_behind_ms, embed_behind)
     # Load the embedding model now, so "listening" means ready and the first request is not slow.
     s.embedder.embed(["warm up"])
     evaluator, close_eval = sandboxed_evaluator() if evaluate else (None, lambda: None)
@@ -111,7 +115,11 @@ NsOpt = typer.Option("default", "--namespace", "-n", help="Namespace used when n
 HindsightOpt = typer.Option(True, "--hindsight/--no-hindsight", help="Relabel failed attempts with observations into hindsight skills.")
 CoalesceOpt = typer.Option(True, "--coalesce/--no-coalesce", help="Merge concurrent requests' embeddings into one model call.")
 WriteBehindOpt = typer.Option(WRITE_BEHIND_MS, "--write-behind-ms", help="Batch the vector index's writes over this many ms in the "
-                              "background (searches see new skills at once); 0 writes each one in its request.")
+                              "background (buffered vectors are searched too); 0 writes each one in its request, and "
+                              "turns --embed-behind off.")
+EmbedBehindOpt = typer.Option(True, "--embed-behind/--no-embed-behind", help="With write-behind, embed new skills in the "
+                              "background too: records return without waiting for the model, and a new skill is searchable "
+                              "once its batch is indexed (~0.3 s). --no-embed-behind: a search right after a record finds it.")
 EvalOpt = typer.Option(True, "--evaluate/--no-evaluate", help="Allow callers to ask for sandboxed evaluation (bubblewrap executor).")
 
 
@@ -126,6 +134,7 @@ def mcp_cmd(
     evaluate: bool = EvalOpt,
     coalesce: bool = CoalesceOpt,
     write_behind_ms: float = WriteBehindOpt,
+    embed_behind: bool = EmbedBehindOpt,
 ) -> None:
     """MCP server: tools search_skills, record_attempt, report_outcome, get_skill, skill_history, stats, export_skills."""
     if transport not in ("stdio", "http"):
@@ -136,7 +145,7 @@ def mcp_cmd(
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     from skills_store.mcp_server import McpConfig, build_server
 
-    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce, write_behind_ms)
+    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce, write_behind_ms, embed_behind)
     server = build_server(svc, McpConfig(namespace=namespace))
     try:
         if transport == "stdio":
@@ -162,6 +171,7 @@ def http_cmd(
     evaluate: bool = EvalOpt,
     coalesce: bool = CoalesceOpt,
     write_behind_ms: float = WriteBehindOpt,
+    embed_behind: bool = EmbedBehindOpt,
 ) -> None:
     """REST API (FastAPI; OpenAPI at /openapi.json, docs at /docs)."""
     from skills_store.auth import load_tokens
@@ -183,7 +193,7 @@ def http_cmd(
 
     from skills_store.http_api import HttpConfig, create_app
 
-    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce, write_behind_ms)
+    svc, close = _build_service(store, namespace, hindsight, evaluate, coalesce, write_behind_ms, embed_behind)
     app_ = create_app(svc, HttpConfig(tokens=token_map, max_body_bytes=max_body_bytes))
     if token_map is None:
         _say(f"no tokens file: loopback only ({host}), every request uses namespace {namespace!r}")

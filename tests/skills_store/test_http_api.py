@@ -103,7 +103,8 @@ def test_record_then_search_returns_ranked_skills_with_both_emas(open_client):
                   feedback="punctuation lost", observations=[{"input": "a b.", "output": "b. a"}])
     assert r2.status_code == 200 and r2.json()["updated_skills"] == [sid]
     assert r2.json()["new_skill_source"] == "hindsight"
-    hits = c.post("/skills/search", json={"query": "flip the word order of a string", "k": 3}).json()["skills"]
+    # fresh: wait for the background indexing of what was just recorded (read your own writes)
+    hits = c.post("/skills/search", json={"query": "flip the word order of a string", "k": 3, "fresh": True}).json()["skills"]
     top = hits[0]
     assert top["id"] == sid and top["code"] == REVERSE
     assert (top["sampling_uses"], top["sampling_ema"], top["refine_uses"], top["refine_ema"]) == (1, 0.0, 0, 0.0)
@@ -114,6 +115,22 @@ def test_record_then_search_returns_ranked_skills_with_both_emas(open_client):
     assert refine.status_code == 200 and refine.json()["mode"] == "refine"
     out = c.post("/outcomes", json={"skill_ids": [sid], "mode": "refine", "success": True}).json()
     assert out["updated_skills"] == [sid] and c.get(f"/skills/{sid}").json()["refine_ema"] == 1.0
+
+
+def test_a_recorded_attempt_becomes_searchable_in_the_background(open_client):
+    """The server embeds and indexes new skills off the request's path (--embed-behind, the
+    default): a plain search finds a new skill within a fraction of a second, a fresh one at once."""
+    c = open_client
+    code = "def is_leap(y):\n    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)"
+    sid = _attempt(c, task="tell whether a year is a leap year", code=code).json()["new_skill_id"]
+    assert c.get(f"/skills/{sid}").status_code == 200  # in the ledger at once
+    t0, found = time.time(), False
+    while not found and time.time() - t0 < 10:
+        found = sid in [h["id"] for h in c.post("/skills/search", json={"query": "is this year a leap year", "k": 3}).json()["skills"]]
+    assert found, "not searchable within 10 s"
+    sid2 = _attempt(c, task="tell whether a number is prime", code="def p(n):\n    return n > 1 and all(n % d for d in range(2, n))").json()["new_skill_id"]
+    fresh = c.post("/skills/search", json={"query": "is n a prime number", "k": 3, "fresh": True})
+    assert fresh.status_code == 200 and sid2 in [h["id"] for h in fresh.json()["skills"]]
 
 
 def test_stats_export_openapi_and_not_found(open_client):
@@ -242,6 +259,20 @@ def test_refuses_a_negative_write_behind_delay(tmp_path):
                         str(tmp_path / "s")], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "--write-behind-ms" in r.stderr
     assert not (tmp_path / "s").exists()  # refused before touching the store
+
+
+def test_the_serve_flags_choose_what_is_indexed_in_the_background(tmp_path):
+    from mechacoder_soar.cli.serve import _open_store
+    from skills_store.write_behind import WriteBehindIndex
+
+    # (--write-behind-ms, --embed-behind) -> embeds in the background?; 0 ms turns both off
+    for wb, eb, want in ((250.0, True, True), (250.0, False, False), (0.0, True, False)):
+        s = _open_store(str(tmp_path / f"s{wb:g}{eb}"), "default", True, wb, eb)
+        try:
+            assert s.config.index_embed_behind is want and isinstance(s.vectors, WriteBehindIndex) is (wb > 0)
+            assert (getattr(s.vectors, "embedder", None) is not None) is want
+        finally:
+            s.close()
 
 
 @pytest.mark.slow

@@ -39,7 +39,7 @@ async def _exercise(session: ClientSession) -> None:
         "task": "count the vowels in a word", "code": CODE, "passed": True, "tests_passed": 5, "tests_total": 5}))
     sid = r["new_skill_id"]
     assert r["recorded"] and r["new_skill_source"] == "solved"
-    hits = _data(await session.call_tool("search_skills", {"query": "how many vowels does a string have", "k": 2}))
+    hits = _data(await session.call_tool("search_skills", {"query": "how many vowels does a string have", "k": 2, "fresh": True}))
     top = hits["skills"][0]
     assert top["id"] == sid and top["code"] == CODE and "sampling_ema" in top and "refine_ema" in top
 
