@@ -1,6 +1,6 @@
 """Server benchmark: latency and throughput of record_attempt + search_skills over the REST API.
 
-    .venv/bin/python benchmarks/server_bench.py [--skills 10000] [--clients 1 4 8] [--pairs 60] [--hammer] [--client-mode both] [--client-lib stdlib]
+    .venv/bin/python benchmarks/server_bench.py [--skills 10000] [--clients 1 4 8] [--pairs 200] [--hammer] [--client-mode both] [--client-lib stdlib]
 
 1. Ingest N synthetic skills straight into a fresh store (SkillStore.add, batched).
 2. Start `soar serve http` on that store (a real subprocess on a free loopback port).
@@ -318,7 +318,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skills", type=int, default=10_000)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
-    ap.add_argument("--pairs", type=int, default=60, help="record+search pairs per client")
+    ap.add_argument("--pairs", type=int, default=200, help="record+search pairs per client")
     ap.add_argument("--hammer", action="store_true", help="also run 8 x 1,000 record_attempt + report_outcome")
     ap.add_argument("--no-coalesce", action="store_true", help="serve without merging concurrent embeddings (adds are still committed in groups)")
     ap.add_argument("--write-behind-ms", type=float, default=None,
