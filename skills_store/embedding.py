@@ -112,7 +112,7 @@ def export_onnx(dest: Path) -> None:
 
 
 class OnnxMiniLM:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threads: int = 0):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -121,6 +121,7 @@ class OnnxMiniLM:
         # No busy-waiting between ops: in a server the request threads need those cycles
         # (spinning costs ~0.2 ms per call when idle, and much more under contention).
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        so.intra_op_num_threads = threads  # 0: onnxruntime's choice (one per core)
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
@@ -160,16 +161,17 @@ def _length_buckets(lengths: list[int], batch_size: int, slack: float = 1.5) -> 
 _onnx_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _onnx_model() -> OnnxMiniLM:
-    """Load the cached export, making (and checking) it first if needed. Raises on any failure."""
+@lru_cache(maxsize=2)
+def _onnx_model(threads: int = 0) -> OnnxMiniLM:
+    """Load the cached export, making (and checking) it first if needed. Raises on any failure.
+    One session per thread count (a process normally uses one)."""
     path = onnx_path()
     with _onnx_lock:
         fresh = not path.exists()
         if fresh:
             export_onnx(path)
         try:
-            m = OnnxMiniLM(path)
+            m = OnnxMiniLM(path, threads)
         except Exception:
             path.unlink(missing_ok=True)  # a corrupt cache file: the next process re-exports
             raise
@@ -181,7 +183,7 @@ def _onnx_model() -> OnnxMiniLM:
     return m
 
 
-def resolve_backend(requested: str = "auto") -> str:
+def resolve_backend(requested: str = "auto", threads: int = 0) -> str:
     """'onnx' or 'torch' for a requested backend (the environment's choice wins over 'auto')."""
     want = os.environ.get("SOAR_EMBED_BACKEND", "").strip().lower() or requested
     if want not in BACKENDS:
@@ -189,7 +191,7 @@ def resolve_backend(requested: str = "auto") -> str:
     if want == "torch":
         return "torch"
     try:
-        _onnx_model()
+        _onnx_model(threads)
         return "onnx"
     except Exception as e:  # noqa: BLE001 - any failure means: use torch, and say why
         if want == "onnx":
@@ -206,12 +208,16 @@ _warned = False
 
 class Embedder:
     """Thread-safe; returns L2-normalised float32 vectors of dimension DIM. The backend is chosen
-    lazily, on the first call, so constructing a store stays cheap."""
+    lazily, on the first call, so constructing a store stays cheap. `threads`: the ONNX backend's
+    threads per model call (0: one per core; the torch fallback keeps torch's own setting)."""
 
-    def __init__(self, batch_size: int = 64, backend: str = "auto"):
+    def __init__(self, batch_size: int = 64, backend: str = "auto", threads: int = 0):
         if backend not in BACKENDS:
             raise ValueError(f"embedding backend must be one of {BACKENDS}, got {backend!r}")
+        if threads < 0:
+            raise ValueError(f"embedding threads must be >= 0, got {threads}")
         self.batch_size = batch_size
+        self.threads = threads
         self.requested = backend
         self._backend: str | None = None
         self._lock = threading.Lock()
@@ -219,7 +225,7 @@ class Embedder:
     @property
     def backend(self) -> str:
         if self._backend is None:
-            self._backend = resolve_backend(self.requested)
+            self._backend = resolve_backend(self.requested, self.threads)
         return self._backend
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -227,7 +233,7 @@ class Embedder:
             return np.zeros((0, DIM), dtype=np.float32)
         with self._lock:
             if self.backend == "onnx":
-                vecs = _onnx_model()(list(texts), self.batch_size)
+                vecs = _onnx_model(self.threads)(list(texts), self.batch_size)
             else:
                 vecs = _torch_embed(list(texts), self.batch_size)
         return np.asarray(vecs, dtype=np.float32)

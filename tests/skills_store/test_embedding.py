@@ -37,6 +37,16 @@ def test_backends_agree(own_cache):
     assert onnx.embed([]).shape == (0, E.DIM)
 
 
+def test_one_thread_per_call_gives_the_same_vectors(own_cache):
+    """A server runs its model calls single-threaded (several at once): same vectors, own session."""
+    one, default = E.Embedder(threads=1), E.Embedder()
+    assert np.abs(one.embed(TEXTS) - default.embed(TEXTS)).max() < 1e-5
+    assert E._onnx_model(1) is not E._onnx_model(0) and E._onnx_model(1) is E._onnx_model(1)
+    assert E._onnx_model(1).session.get_session_options().intra_op_num_threads == 1
+    with pytest.raises(ValueError, match="threads"):
+        E.Embedder(threads=-1)
+
+
 def test_export_is_made_once_and_reused(own_cache):
     E.Embedder().embed(["x"])
     [f] = list(own_cache.rglob("*.onnx"))
