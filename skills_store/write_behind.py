@@ -96,13 +96,7 @@ class WriteBehindIndex:
         vecs = np.asarray(embeddings, dtype=np.float32)
         if len(ids) != len(vecs):
             raise ValueError(f"{len(ids)} ids but {len(vecs)} embeddings")
-        with self._cv:
-            if self._closed:
-                raise StoreError("the vector index is closed")
-            d = self._pending.setdefault(namespace, {})
-            for i, v in zip(ids, vecs):
-                d[i] = v
-            self._cv.notify_all()
+        self._put(self._pending, namespace, ids, list(vecs))
 
     def add_texts(self, namespace: str, ids: list[str], texts: list[str]) -> None:
         """Index `texts` under `ids` later: the writer embeds them with the next batch. Not
@@ -111,12 +105,13 @@ class WriteBehindIndex:
             raise StoreError("add_texts needs a WriteBehindIndex made with an embedder")
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
+        self._put(self._texts, namespace, ids, texts)
+
+    def _put(self, buf: dict, namespace: str, ids: list[str], items: list) -> None:
         with self._cv:
             if self._closed:
                 raise StoreError("the vector index is closed")
-            d = self._texts.setdefault(namespace, {})
-            for i, t in zip(ids, texts):
-                d[i] = t
+            buf.setdefault(namespace, {}).update(zip(ids, items))
             self._cv.notify_all()
 
     def delete(self, namespace: str, ids: list[str]) -> None:
