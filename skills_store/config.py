@@ -65,7 +65,7 @@ class StoreConfig:
     # searches still see them at once). The servers use it; 0: every add writes Chroma itself.
     index_write_behind_ms: float = 0.0
     # With write-behind: the writer also embeds new skills (write_behind.py), so an add returns
-    # without the model call; a new skill is searchable once its batch is indexed (~0.3 s).
+    # without the model call; a new skill is searchable once its batch is indexed (~0.3-0.6 s).
     index_embed_behind: bool = False
 
     def __post_init__(self) -> None:

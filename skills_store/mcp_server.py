@@ -80,7 +80,7 @@ def build_server(service: MemoryService, config: McpConfig | None = None):
         failing_code: Annotated[str | None, Field(description="refine: the code that failed.", max_length=MAX_CODE_CHARS)] = None,
         feedback: Annotated[str | None, Field(description="refine: the error or failing test output.", max_length=MAX_TEXT_CHARS)] = None,
         fresh: Annotated[bool, Field(description="Wait until attempts you recorded just before are searchable "
-                                                 "(indexed in the background within ~0.3 s).")] = False,
+                                                 "(they are indexed in the background, usually within a second).")] = False,
     ) -> SearchResponse:
         return call(service.search_skills, SearchRequest, query=query, mode=mode, k=k, kind=kind,
                     failing_code=failing_code, feedback=feedback, fresh=fresh)

@@ -87,7 +87,7 @@ class SearchRequest(_Req):
     feedback: str | None = Field(None, max_length=MAX_TEXT_CHARS,
                                  description="refine mode: what went wrong (error, failing test output, wrong result).")
     fresh: bool = Field(False, description="Wait until the skills from attempts recorded before this search are "
-                                           "searchable (a server indexes them in the background, within ~0.3 s).")
+                                           "searchable (a server indexes them in the background, usually within a second).")
 
     _text = field_validator("query", "failing_code", "feedback")(_clean_text)
 

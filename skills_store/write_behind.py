@@ -14,15 +14,16 @@ Nothing is lost or hidden meanwhile:
   ids without one); vectors still buffered at a crash are re-embedded and indexed by the store's
   repair on the next open.
 - a failed Chroma write keeps its vectors buffered (still searchable), is logged, and is retried.
-- `flush()` waits until the buffer is empty; `close()` flushes, then stops the writer.
+- `flush()` waits until what was added before it is in Chroma; `close()` writes everything, then
+  stops the writer.
 
 Embed-behind (`add_texts`, given an `embedder`): the writer also computes the vectors, a window's
 texts at a time, so a server's record returns without waiting for the model. The model is ~60% of
 the server's CPU per record + search, and it ran inside the store's serial commit, so records
 queued behind each other's embeddings while cores sat idle (~77% busy at 8 clients); off the
-request's path the cores fill up (~94%): 8 clients 114-120 -> 143-153 pairs/s (README). The price:
-a skill added this way is found by searches once the writer has embedded it, ~0.4-0.5 s later
-under that load (the ledger has it at once: `get`, dedup and counters never wait); `flush()` waits
+request's path the cores fill up (~91-95%): 8 clients 106-117 -> 137-160 pairs/s (README). The
+price: a skill added this way is found by searches once the writer has embedded it, ~0.3-0.6 s
+later under that load (the ledger has it at once: `get`, dedup and counters never wait); `flush()` waits
 for it. A writer that falls behind is helped: past `max_backlog` waiting texts the store embeds in
 the request again.
 """

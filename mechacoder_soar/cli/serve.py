@@ -81,8 +81,9 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, wri
     # requests the per-call cost of an add, paid per request with the GIL held, was the bottleneck
     if write_behind_ms < 0:
         fail(f"--write-behind-ms must be >= 0, got {write_behind_ms}")
-    # ... and with embed-behind the writer embeds them too: the model was ~60% of the CPU per record
-    # + search, paid in the request (8 clients: 113-120 -> 166-177 pairs/s; README, "Memory server")
+    # ... and with embed-behind the writer embeds them too: the model is ~60% of the CPU per record
+    # + search, and in the request it queued records behind each other (8 clients: 106-117 ->
+    # 137-160 pairs/s; README, "Memory server")
     cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=write_behind_ms,
                       index_embed_behind=embed_behind and write_behind_ms > 0)
     try:
@@ -125,7 +126,7 @@ WriteBehindOpt = typer.Option(WRITE_BEHIND_MS, "--write-behind-ms", help="Batch 
                               "turns --embed-behind off.")
 EmbedBehindOpt = typer.Option(True, "--embed-behind/--no-embed-behind", help="With write-behind, embed new skills in the "
                               "background too: records return without waiting for the model, and a new skill is searchable "
-                              "once its batch is indexed (~0.3 s). --no-embed-behind: a search right after a record finds it.")
+                              "once its batch is indexed (~0.3-0.6 s under load). --no-embed-behind: a search right after a record finds it.")
 EvalOpt = typer.Option(True, "--evaluate/--no-evaluate", help="Allow callers to ask for sandboxed evaluation (bubblewrap executor).")
 
 
