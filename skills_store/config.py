@@ -67,10 +67,16 @@ class StoreConfig:
     # With write-behind: the writer also embeds new skills (write_behind.py), so an add returns
     # without the model call; a new skill is searchable once its batch is indexed (~0.3-0.6 s).
     index_embed_behind: bool = False
+    # Embedded stores search namespaces of up to this many vectors exactly, on an in-memory copy
+    # (exact.py: Chroma's HNSW misses some outliers; ~1.5 kB per vector); larger ones, and Chroma
+    # servers, are searched by Chroma. 0: always Chroma.
+    exact_search_max: int = 50_000
 
     def __post_init__(self) -> None:
         if self.index_write_behind_ms < 0:
             raise ValueError(f"index_write_behind_ms must be >= 0, got {self.index_write_behind_ms}")
+        if self.exact_search_max < 0:
+            raise ValueError(f"exact_search_max must be >= 0, got {self.exact_search_max}")
         if self.index_embed_behind and self.index_write_behind_ms <= 0:
             raise ValueError("index_embed_behind needs index_write_behind_ms > 0 (the writer embeds each window's skills)")
 

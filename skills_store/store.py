@@ -2,6 +2,7 @@
 
     ledger.py   SQLite: skill records, counters (both EMAs), event history — the source of truth
     vectors.py  Chroma: embeddings of descriptions, for similarity search
+    exact.py    (embedded stores) an in-memory copy of each namespace's vectors, searched exactly
     ranking.py  how retrieved candidates are ordered (formula documented there)
     ema.py      how outcomes move a skill's success rates
     bundle.py   versioned JSONL export / import
@@ -33,6 +34,7 @@ from .lock import DirectoryLock
 from .ranking import Candidate, rank
 from .schema import AddResult, Event, Mode, ScoredSkill, Skill, SkillIn, code_hash, validate_namespace
 from .vectors import VectorIndex
+from .exact import ExactIndex
 from .write_behind import WriteBehindIndex
 
 
@@ -61,7 +63,9 @@ class SkillStore:
         self._lock.acquire()
         try:
             self.ledger = Ledger(self._lock.directory / "ledger.sqlite")
-            self.vectors: VectorIndex | WriteBehindIndex = VectorIndex(self.config.location)
+            self.vectors: VectorIndex | ExactIndex | WriteBehindIndex = VectorIndex(self.config.location)
+            if self.config.exact_search_max > 0 and not self.config.is_server:  # one writer: this process
+                self.vectors = ExactIndex(self.vectors, self.config.exact_search_max)
             if self.config.index_write_behind_ms > 0:
                 behind = (index_embedder or Embedder(self.config.embed_batch_size)) if self.config.index_embed_behind else None
                 self.vectors = WriteBehindIndex(self.vectors, self.config.index_write_behind_ms / 1000, embedder=behind)

@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .embedding import DIM
+
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
@@ -84,6 +86,20 @@ class VectorIndex:
 
     def count(self, namespace: str) -> int:
         return self._col(namespace).count()
+
+    def all_vectors(self, namespace: str) -> tuple[list[str], np.ndarray]:
+        """Every (id, vector) of the namespace, read in pages of Chroma's batch size."""
+        col = self._col(namespace)
+        step = max(1, min(5000, getattr(self.client, "get_max_batch_size", lambda: 5000)()))
+        ids: list[str] = []
+        vecs: list[np.ndarray] = []
+        while True:
+            page = col.get(include=["embeddings"], limit=step, offset=len(ids))
+            if not page["ids"]:
+                break
+            ids += page["ids"]
+            vecs.append(np.asarray(page["embeddings"], dtype=np.float32))
+        return ids, (np.concatenate(vecs) if vecs else np.zeros((0, DIM), dtype=np.float32))
 
     def existing(self, namespace: str, ids: list[str]) -> set[str]:
         if not ids:

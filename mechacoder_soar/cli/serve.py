@@ -105,8 +105,9 @@ def _build_service(store: Optional[str], namespace: str, hindsight: bool, evalua
     from skills_store.service import MemoryService
 
     s = _open_store(store, namespace, coalesce, write_behind_ms, embed_behind)
-    # Load the embedding model now, so "listening" means ready and the first request is not slow.
-    s.embedder.embed(["warm up"])
+    # Load the embedding model (and the default namespace's vectors for exact search) now, so
+    # "listening" means ready and the first request is not slow.
+    s.retrieve("warm up", k=1)
     evaluator, close_eval = sandboxed_evaluator() if evaluate else (None, lambda: None)
     svc = MemoryService(s, relabeller=hindsight_relabeller() if hindsight else None, evaluator=evaluator)
 

@@ -8,6 +8,7 @@ import pytest
 from skills_store import InvalidInputError, SkillNotFoundError, StoreConfig, StoreLockedError
 from skills_store.embedding import DIM
 from skills_store.store import SkillStore
+from skills_store.vectors import collection_name
 from tests.conftest import PYTHON, ROOT
 
 FLIP = {"code": "def transform(g):\n    return g[::-1]", "description": "flip the grid upside down (vertical mirror)",
@@ -33,7 +34,8 @@ def test_the_index_holds_vectors_only_and_the_ledger_holds_the_text(store):
     # One copy of every text: Chroma keeps ids and vectors (what the nearest-neighbour query
     # needs), the ledger keeps the rest, so nothing in the index can go stale.
     sid = store.add([FLIP]).added[0]
-    got = store.vectors._col(store.config.namespace).get(ids=[sid], include=["documents", "metadatas", "embeddings"])
+    col = store.vectors.client.get_collection(collection_name(store.config.namespace), embedding_function=None)
+    got = col.get(ids=[sid], include=["documents", "metadatas", "embeddings"])
     assert got["ids"] == [sid] and len(got["embeddings"][0]) == DIM
     assert got["documents"] == [None] and got["metadatas"] == [None]
     assert store.get(sid).description == FLIP["description"]
