@@ -78,7 +78,7 @@ class ExactIndex:
     def _copy(self, namespace: str) -> _Matrix | None:
         """The namespace's copy, loaded from Chroma on first use (None: above `max_vectors`).
         Loading holds the lock, so no add slips between the read and the first search; it happens
-        once per namespace and process (~0.3 s for 10k vectors)."""
+        once per namespace and process (~0.4 s for 10k vectors)."""
         with self._lock:
             if namespace not in self._copies:
                 n = self.inner.count(namespace)
