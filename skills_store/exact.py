@@ -29,11 +29,11 @@ class _Matrix:
     def __init__(self, ids: list[str], vecs: np.ndarray):
         self.ids = list(ids)
         self.pos = {i: k for k, i in enumerate(self.ids)}
-        self.rows = _unit(vecs)
+        self.rows = unit_rows(vecs)
         self.n = len(self.ids)
 
     def add(self, ids: list[str], vecs: np.ndarray) -> None:
-        vecs = _unit(vecs)
+        vecs = unit_rows(vecs)
         fresh = [(i, v) for i, v in zip(ids, vecs) if i not in self.pos]  # Chroma ignores re-adds too
         if not fresh:
             return
@@ -55,7 +55,7 @@ class _Matrix:
             self.__init__([self.ids[k] for k in keep], self.rows[keep])
 
 
-def _unit(vecs: np.ndarray) -> np.ndarray:
+def unit_rows(vecs: np.ndarray) -> np.ndarray:
     v = np.atleast_2d(np.asarray(vecs, dtype=np.float32))
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
@@ -119,19 +119,21 @@ class ExactIndex:
         m = self._copy(namespace)
         if m is None:
             return self.inner.query(namespace, embedding, n)
-        if n <= 0:
-            return []
         with self._lock:
             rows, ids, count = m.rows, m.ids, m.n
-        if count == 0:
-            return []
-        q = np.asarray(embedding, dtype=np.float32)
-        # einsum, not `@`: a multi-threaded BLAS (numpy's OpenBLAS) spins its threads after every
-        # call, which cost ~2.7 ms of CPU per 0.4 ms search here; numpy's own loop costs ~0.6 ms
-        sims = np.einsum("ij,j->i", rows[:count], q / max(float(np.linalg.norm(q)), 1e-12))
-        k = min(n, count)
-        top = np.argpartition(-sims, k - 1)[:k] if k < count else np.arange(count)
-        top = top[np.argsort(-sims[top], kind="stable")]
-        # Chroma's cosine distance, 1 - cos, so hits from either path rank alike
-        return [Hit(ids[j], float(1.0 - sims[j]), rows[j].copy()) for j in top]
+        return exact_hits(ids[:count], rows[:count], embedding, n)
 
+
+def exact_hits(ids: list[str], rows: np.ndarray, query: np.ndarray, n: int) -> list[Hit]:
+    """The `n` rows nearest to `query`, nearest first, as Hits with Chroma's cosine distance
+    (1 - cos), so hits from either path rank alike. `rows` must be unit-norm (`unit_rows`)."""
+    if n <= 0 or len(ids) == 0:
+        return []
+    q = np.asarray(query, dtype=np.float32)
+    # einsum, not `@`: a multi-threaded BLAS (numpy's OpenBLAS) spins its threads after every
+    # call, which cost ~2.7 ms of CPU per 0.4 ms search here; numpy's own loop costs ~0.6 ms
+    sims = np.einsum("ij,j->i", rows, q / max(float(np.linalg.norm(q)), 1e-12))
+    k = min(n, len(ids))
+    top = np.argpartition(-sims, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+    top = top[np.argsort(-sims[top], kind="stable")]
+    return [Hit(ids[j], float(1.0 - sims[j]), rows[j].copy()) for j in top]

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
+from .exact import exact_hits, unit_rows
 from .vectors import Hit, VectorIndex
 
 log = logging.getLogger(__name__)
@@ -237,9 +238,5 @@ class WriteBehindIndex:
         seen = {h.id for h in hits}
         ids = [i for i in buffered if i not in seen]
         if ids:
-            q = np.asarray(embedding, dtype=np.float32)
-            m = np.stack([buffered[i] for i in ids])
-            # Chroma's cosine distance, 1 - cos; the embedder's vectors are L2-normalised
-            dist = 1.0 - (m @ q) / (np.linalg.norm(m, axis=1) * max(float(np.linalg.norm(q)), 1e-12) + 1e-12)
-            hits = hits + [Hit(i, float(d), buffered[i]) for i, d in zip(ids, dist)]
+            hits = hits + exact_hits(ids, unit_rows(np.stack([buffered[i] for i in ids])), embedding, len(ids))
         return sorted(hits, key=lambda h: h.distance)[:n]
