@@ -63,13 +63,16 @@ class VectorIndex:
             self._cols[namespace] = col
         return col
 
+    def _batch(self) -> int:
+        """Chroma caps one call at its max batch size."""
+        return max(1, min(5000, getattr(self.client, "get_max_batch_size", lambda: 5000)()))
+
     def add(self, namespace: str, ids: list[str], embeddings: np.ndarray) -> None:
         """Vectors only: the ledger holds every skill's text and fields, and filters run there, so
         documents or metadata here would be a second copy that nothing reads (and Chroma indexes
         documents for full-text search on every add: ~25% of an add's time here)."""
         col = self._col(namespace)
-        # Chroma caps one call at its max batch size.
-        step = max(1, min(5000, getattr(self.client, "get_max_batch_size", lambda: 5000)()))
+        step = self._batch()
         for i in range(0, len(ids), step):
             col.add(ids=ids[i : i + step], embeddings=embeddings[i : i + step])
 
@@ -90,7 +93,7 @@ class VectorIndex:
     def all_vectors(self, namespace: str) -> tuple[list[str], np.ndarray]:
         """Every (id, vector) of the namespace, read in pages of Chroma's batch size."""
         col = self._col(namespace)
-        step = max(1, min(5000, getattr(self.client, "get_max_batch_size", lambda: 5000)()))
+        step = self._batch()
         ids: list[str] = []
         vecs: list[np.ndarray] = []
         while True:

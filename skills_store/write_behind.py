@@ -152,10 +152,7 @@ class WriteBehindIndex:
             try:
                 self.inner.add(ns, list(batch), np.stack(list(batch.values())))
             except Exception as e:  # noqa: BLE001 - kept buffered (searchable) and retried
-                ok = False
-                self.last_error = e
-                log.warning("vector index: writing %d vectors to namespace %r failed (%s); kept in memory, will retry",
-                            len(batch), ns, e)
+                ok = self._failed(e, "writing %d vectors to namespace %r failed (%s); kept in memory, will retry", len(batch), ns)
                 continue
             with self._cv:
                 self.writes += 1
@@ -167,6 +164,12 @@ class WriteBehindIndex:
         if ok:
             self.last_error = None
         return ok
+
+    def _failed(self, e: BaseException, what: str, n: int, ns: str) -> bool:
+        """Remember and log a failed background step (the caller keeps its items and retries); False."""
+        self.last_error = e
+        log.warning("vector index: " + what, n, ns, e)
+        return False
 
     def _embed_once(self) -> bool:
         """Move the texts waiting now into the vector buffer, `embed_chunk` per model call."""
@@ -181,10 +184,7 @@ class WriteBehindIndex:
                 if len(vecs) != len(batch):
                     raise RuntimeError(f"the embedder returned {len(vecs)} vectors for {len(batch)} texts")
             except Exception as e:  # noqa: BLE001 - kept waiting (in the ledger anyway) and retried
-                ok = False
-                self.last_error = e
-                log.warning("vector index: embedding %d texts for namespace %r failed (%s); will retry",
-                            len(batch), ns, e)
+                ok = self._failed(e, "embedding %d texts for namespace %r failed (%s); will retry", len(batch), ns)
                 continue
             with self._cv:
                 texts = self._texts.get(ns, {})
