@@ -6,15 +6,12 @@ embedding function, which downloads a model).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import numpy as np
 
 from .embedding import DIM
-
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 def collection_name(namespace: str) -> str:
