@@ -40,13 +40,14 @@ def main() -> None:
 
     from graphs.runner import run_loop
     from mechacoder_soar.config import RunConfig
+    from mechacoder_soar.library_search.config import SearchConfig
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
     con = Console()
     work = Path(tempfile.mkdtemp(prefix="self_improvement_"))
     rows = []
-    common = dict(budget_sample=args.budget_sample, budget_refine=args.budget_refine, search_time_s=args.search_time, search_budget=args.search_budget,
+    common = dict(budget_sample=args.budget_sample, budget_refine=args.budget_refine, search=SearchConfig(time_limit_s=args.search_time, budget=args.search_budget),
                   concurrency=args.concurrency, proposer="library")
     with SkillStore(StoreConfig(location=str(work / "store"))) as lib:
         def evaluate(it: int) -> dict:

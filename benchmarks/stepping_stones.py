@@ -41,6 +41,7 @@ def main() -> None:
     from graphs.runner import run_loop
     from mechacoder_soar.config import RunConfig
     from mechacoder_soar.curriculum import CurriculumConfig, run_curriculum_for_run
+    from mechacoder_soar.library_search.config import LibrarySearchConfig, SearchConfig
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
@@ -50,10 +51,11 @@ def main() -> None:
     if not (run_dir / "metrics.json").exists():
         run_loop(RunConfig(suite=args.suite, limit=args.limit, iterations=args.iterations, budget_sample=args.budget_sample,
                            budget_refine=args.budget_refine, store=str(store_dir), run_dir=str(run_dir),
-                           search_time_s=args.run_search_time))
+                           search=SearchConfig(time_limit_s=args.run_search_time)))
     run_wall = time.time() - t0
-    cfg = CurriculumConfig(holdout=args.holdout, repeats=args.repeats, search_time_s=args.search_time,
-                           search_budget=args.search_budget, max_depth=args.max_depth,
+    student = LibrarySearchConfig(search=SearchConfig(time_limit_s=args.search_time, budget=args.search_budget,
+                                                      max_depth=args.max_depth))
+    cfg = CurriculumConfig(holdout=args.holdout, repeats=args.repeats, student=student,
                            generators=tuple(args.generators.split(",")), dry_run=True)
     with SkillStore(StoreConfig(location=str(store_dir))) as lib:
         out = run_curriculum_for_run(run_dir, lib, cfg, on_event=lambda k, d: print(k, {x: d[x] for x in d if x not in ("stone_tasks", "gains")}, file=sys.stderr))

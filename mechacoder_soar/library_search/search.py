@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .config import SearchConfig
 from .primitives import PRIMITIVES, Grid, Step, apply_step, render_program, to_array, to_grid, validate_steps
 from .registry import CATEGORIES
 
@@ -31,38 +32,6 @@ PATTERN_CATEGORIES: dict[str, tuple[str, ...]] = {
     "error": CATEGORIES,
     "correct": (),
 }
-
-
-@dataclass
-class SearchConfig:
-    max_depth: int = 3
-    budget: int = 5000                 # max candidate programs evaluated (each run on all inputs)
-    time_limit_s: float = 30.0
-    max_params_per_step: int = 3       # inferred settings tried per (node, primitive)
-    refit_learned: bool = True         # also try learned compositions with settings re-inferred
-    max_learned_extended: int = 4      # learned compositions also extended by further steps: the
-                                       # first this many that move the grids towards the outputs
-    learned_cost: float = 0.6          # a learned composition costs as one preferred primitive ...
-    learned_rank_step: float = 0.05    # ... plus this per place down the caller's ranking
-    max_candidates: int = 10           # candidates returned
-    shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
-    preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
-    colour_fix: bool = True            # try a learned colour map on nodes with the right shapes
-    max_open_nodes: int = 50_000       # expandable nodes kept (bounds memory)
-    stop_after_solutions: int = 2      # stop once this many distinct train-correct answers exist (0: never)
-
-    def __post_init__(self) -> None:
-        if self.max_depth < 1:
-            raise ValueError(f"SearchConfig.max_depth must be >= 1, got {self.max_depth}")
-        if self.budget < 1:
-            raise ValueError(f"SearchConfig.budget must be >= 1, got {self.budget}")
-        if self.time_limit_s <= 0:
-            raise ValueError(f"SearchConfig.time_limit_s must be > 0, got {self.time_limit_s}")
-        if self.max_params_per_step < 1:
-            raise ValueError(f"SearchConfig.max_params_per_step must be >= 1, got {self.max_params_per_step}")
-        if self.learned_cost < 0 or self.learned_rank_step < 0:
-            raise ValueError("SearchConfig.learned_cost and learned_rank_step must be >= 0, got "
-                             f"{self.learned_cost} and {self.learned_rank_step}")
 
 
 @dataclass

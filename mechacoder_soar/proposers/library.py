@@ -19,21 +19,11 @@ from skills_store.schema import Skill, SkillIn
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
-from ..library_search.prior import PriorConfig, primitive_prior
+from ..library_search.config import LibrarySearchConfig
+from ..library_search.prior import primitive_prior
 from .base import Proposal
 
 SEED_VERSION = 1
-
-
-@dataclass
-class LibrarySearchConfig:
-    time_limit_s: float = 20.0
-    budget: int = 20_000      # in-process candidate programs per call
-    max_depth: int = 3
-    k_retrieve: int = 24      # skills retrieved to steer one task's search
-    processes: int = 2        # the search is pure Python: processes, not threads, use both cores
-    learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
-    prior: PriorConfig = field(default_factory=PriorConfig)
 
 
 @dataclass
@@ -199,12 +189,6 @@ class LibrarySearchProposer:
         ids += [self._seed_ids[n] for n, _ in steps if n in self._seed_ids]
         return list(dict.fromkeys(ids))
 
-    def _search_config(self):
-        from ..library_search.search import SearchConfig
-
-        c = self.config
-        return SearchConfig(max_depth=c.max_depth, budget=c.budget, time_limit_s=c.time_limit_s)
-
     def _proposal(self, cand, composite_ids) -> Proposal:
         from ..library_search.primitives import render_program
 
@@ -219,7 +203,7 @@ class LibrarySearchProposer:
             return reuse_scripts(task, skills, n)
         st = self.steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
-        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=st.order, extra_programs=st.extras,
+        res = self._run(search, pairs, task.test_inputs, self.config.search, order=st.order, extra_programs=st.extras,
                         prior=st.prior)
         props = [self._proposal(c, st.composite_ids) for c in res.candidates[:n]]
         # plain-code skills (LLM/agent-written) are tried as they are, in the remaining slots
@@ -236,6 +220,6 @@ class LibrarySearchProposer:
         pairs = [(e.input, e.output) for e in task.train]
         st = self.steer(task, skills)
         pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
-        cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern,
+        cands = self._run(mutate, steps, pairs, task.test_inputs, self.config.search, error_pattern=pattern,
                           order=st.order, prior=st.prior)
         return [self._proposal(c, st.composite_ids) for c in cands[:n]]
