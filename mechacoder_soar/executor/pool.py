@@ -1,6 +1,6 @@
 """The executor pool: persistent sandboxed workers evaluating batches of (program, inputs).
 
-Parent side of the protocol in `worker_script.py`. Each worker is one sandbox (bubblewrap) whose
+Parent side of the protocol in the `worker` package. Each worker is one sandbox (bubblewrap) whose
 zygote forks executors; this module splits a batch into chunks, feeds them to idle workers, and
 turns every way a worker can fail into a per-program error while the batch carries on:
 
@@ -25,7 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from . import worker_script as ws
+from .worker import frames
+from .worker.outputs import check_arc_grid
 from .config import ExecConfig
 from .result import ProgramResult
 from .sandbox import Launcher, SandboxUnavailable
@@ -117,7 +118,7 @@ class _Worker:
     # ------------------------------------------------------------------ io
     def send(self, obj) -> None:
         assert self.proc is not None and self.proc.stdin is not None
-        ws.write_all(self.proc.stdin.fileno(), ws.encode_frame(obj))
+        frames.write_all(self.proc.stdin.fileno(), frames.encode_frame(obj))
 
     def _read(self, deadline: float):
         """Next frame, or None on EOF / deadline. Raises WorkerError on a malformed frame."""
@@ -125,8 +126,8 @@ class _Worker:
         fd = self.proc.stdout.fileno()
         while True:
             if len(self.buf) >= 4:
-                (n,) = ws.HEADER.unpack_from(self.buf, 0)
-                if n > ws.MAX_FRAME:
+                (n,) = frames.HEADER.unpack_from(self.buf, 0)
+                if n > frames.MAX_FRAME:
                     raise WorkerError(f"worker sent an oversized frame ({n} bytes)")
                 if len(self.buf) >= 4 + n:
                     body = self.buf[4 : 4 + n]
@@ -380,7 +381,7 @@ class Executor:
             # never trust the sandbox: re-check shape and values
             for j, o in enumerate(outs):
                 if o is not None:
-                    why = ws.check_arc_grid(o)
+                    why = check_arc_grid(o)
                     if why:
                         outs[j], errs[j] = None, "invalid output: " + why
         results[k] = ProgramResult(
