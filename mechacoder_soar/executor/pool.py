@@ -40,6 +40,24 @@ class WorkerError(RuntimeError):
     pass
 
 
+def _batch_message(jobs: list, pending: list[int]) -> tuple[list, list]:
+    """(inputs, [[code, input ids]] per program) for one batch: an input grid shared by several
+    programs (the same object) is sent once."""
+    inputs: list = []
+    index: dict[int, int] = {}
+    progs = []
+    for k in pending:
+        ids = []
+        for grid in jobs[k][1]:
+            j = index.get(id(grid))
+            if j is None:
+                j = index[id(grid)] = len(inputs)
+                inputs.append(grid)
+            ids.append(j)
+        progs.append([jobs[k][0], ids])
+    return inputs, progs
+
+
 class _Worker:
     """One sandbox process. Used by one thread at a time (the pool's idle queue guarantees it)."""
 
@@ -274,7 +292,8 @@ class Executor:
             return self._seq
 
     def _run_chunk(self, w: _Worker, jobs: list, chunk: list[int], results: list) -> None:
-        cfg = self.cfg
+        """Run `chunk` (indices into `jobs`) on `w` until every one has a result, restarting the
+        sandbox and resending the rest as it fails; give up after repeated fruitless tries."""
         pending = list(chunk)
         fruitless = 0
         while pending:
@@ -286,18 +305,7 @@ class Executor:
                         results[k] = ProgramResult.failed(len(jobs[k][1]), "worker", f"worker: {e}")
                     return
             seq = self._next_seq()
-            inputs: list = []
-            index: dict[int, int] = {}
-            progs = []
-            for k in pending:
-                ids = []
-                for grid in jobs[k][1]:
-                    j = index.get(id(grid))
-                    if j is None:
-                        j = index[id(grid)] = len(inputs)
-                        inputs.append(grid)
-                    ids.append(j)
-                progs.append([jobs[k][0], ids])
+            inputs, progs = _batch_message(jobs, pending)
             local = list(pending)
             try:
                 w.send({"seq": seq, "inputs": inputs, "progs": progs})
@@ -310,54 +318,55 @@ class Executor:
                     self._fail_rest(jobs, local, results, "worker", f"worker: cannot send to sandbox: {e}")
                     return
                 continue
-            # the zygote kills a program at timeout+grace; this deadline only trips if the
-            # sandbox itself stopped responding
-            hard = cfg.timeout_s + 2 * cfg.grace_s + 5.0
-            progressed = False
-            while True:
-                try:
-                    msg = w._read(time.monotonic() + hard)
-                except WorkerError as e:
-                    msg = {"t": "broken", "why": str(e)}
-                if msg is None or msg.get("t") == "broken":
-                    why = "timeout" if msg is None and w.alive else "crash"
-                    text = (msg or {}).get("why") or (
-                        f"timeout: sandbox unresponsive for {hard:g}s" if why == "timeout" else "crash: sandbox worker died"
-                    )
-                    w.kill()
-                    rest = [k for k in local if results[k] is None]
-                    if rest:
-                        results[rest[0]] = ProgramResult.failed(len(jobs[rest[0]][1]), why, text)
-                        progressed = True
-                    pending = rest[1:]
-                    break
-                t = msg.get("t")
-                if msg.get("seq") != seq:
-                    continue  # stale notice about an earlier chunk, or 'ready' after a restart
-                if t == "res":
-                    for r in msg.get("res", []):
-                        self._store(jobs, local, results, r)
-                        progressed = True
-                    if msg.get("done"):
-                        pending = [k for k in local if results[k] is None]
-                        break
-                elif t == "retire":
-                    pending = [k for k in local if results[k] is None]
-                    break
-                elif t == "dead":
-                    idx = msg.get("idx", -1)
-                    if isinstance(idx, int) and 0 <= idx < len(local) and results[local[idx]] is None:
-                        k = local[idx]
-                        results[k] = ProgramResult.failed(
-                            len(jobs[k][1]), str(msg.get("kind") or "crash"), str(msg.get("why") or "crash")
-                        )
-                        progressed = True
-                    pending = [k for k in local if results[k] is None]
-                    break
+            pending, progressed = self._collect(w, seq, jobs, local, results)
             fruitless = 0 if progressed else fruitless + 1
             if fruitless > 3:
                 self._fail_rest(jobs, pending, results, "worker", "worker: sandbox keeps failing without running programs")
                 return
+
+    def _collect(self, w: _Worker, seq: int, jobs: list, local: list[int], results: list) -> tuple[list[int], bool]:
+        """Read the worker's notices about batch `seq` (programs `local`) until it is done,
+        retired or broken: (programs still to run, whether any program got a result)."""
+        # the zygote kills a program at timeout+grace; this deadline only trips if the
+        # sandbox itself stopped responding
+        hard = self.cfg.timeout_s + 2 * self.cfg.grace_s + 5.0
+        progressed = False
+        while True:
+            try:
+                msg = w._read(time.monotonic() + hard)
+            except WorkerError as e:
+                msg = {"t": "broken", "why": str(e)}
+            if msg is None or msg.get("t") == "broken":
+                why = "timeout" if msg is None and w.alive else "crash"
+                text = (msg or {}).get("why") or (
+                    f"timeout: sandbox unresponsive for {hard:g}s" if why == "timeout" else "crash: sandbox worker died"
+                )
+                w.kill()
+                rest = [k for k in local if results[k] is None]
+                if rest:
+                    results[rest[0]] = ProgramResult.failed(len(jobs[rest[0]][1]), why, text)
+                    progressed = True
+                return rest[1:], progressed
+            t = msg.get("t")
+            if msg.get("seq") != seq:
+                continue  # stale notice about an earlier chunk, or 'ready' after a restart
+            if t == "res":
+                for r in msg.get("res", []):
+                    self._store(jobs, local, results, r)
+                    progressed = True
+                if not msg.get("done"):
+                    continue
+            elif t == "dead":
+                idx = msg.get("idx", -1)
+                if isinstance(idx, int) and 0 <= idx < len(local) and results[local[idx]] is None:
+                    k = local[idx]
+                    results[k] = ProgramResult.failed(
+                        len(jobs[k][1]), str(msg.get("kind") or "crash"), str(msg.get("why") or "crash")
+                    )
+                    progressed = True
+            elif t != "retire":
+                continue
+            return [k for k in local if results[k] is None], progressed
 
     @staticmethod
     def _fail_rest(jobs, ks, results, kind, why) -> None:
