@@ -61,7 +61,7 @@ def check_suite(suite: str, *, final: bool = False, limit: int | None = None,
         if not final:
             raise ProtocolError(
                 f"suite {suite!r} is held out for the final table: develop on arc1-train:learn and "
-                f"arc1-train:transfer (or arc2-train), or pass --final to score all of {suite} (no --limit, no task ids)")
+                f"arc1-train:transfer (or arc2-train:learn/transfer), or pass --final to score all of {suite} (no --limit, no task ids)")
         if limit is not None or task_ids:
             raise ProtocolError(f"--final scores every task of {suite} in sorted order: drop --limit/--task-ids")
     elif suite in MIXED_SUITES:
