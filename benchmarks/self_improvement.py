@@ -49,6 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--out", help="JSON result (default: in the work directory)")
     ap.add_argument("--plot", help="PNG of solved vs budget per iteration (default: next to --out)")
     ap.add_argument("--json", action="store_true", help="print the whole result as JSON on stdout at the end")
+    ap.add_argument("--report", metavar="JSON", help="only re-print and re-plot an earlier run's JSON (plot to --plot)")
     return ap.parse_args(argv)
 
 
@@ -69,6 +70,11 @@ def eval_suites(args: argparse.Namespace) -> list[tuple[str, int | None, bool]]:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.report:
+        result = json.loads(Path(args.report).read_text())
+        print_tables(result)
+        plot(result, Path(args.plot) if args.plot else Path(args.report).with_suffix(".png"))
+        return result
     suites = eval_suites(args)
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
