@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .library_search.config import LibrarySearchConfig, SearchConfig
+from .library_search.config import SearchConfig
+
+if TYPE_CHECKING:
+    from .proposers.library import LibrarySearchConfig
 
 # The flat names config.json files used before `search` was embedded (and the `soar run` options'
 # Python names): RunConfig key -> SearchConfig field.
@@ -91,6 +94,17 @@ class RunConfig:
 
 GENERATORS = ("hindsight", "prefix", "subset", "teacher")
 
+# The curriculum's student searches with a smaller budget than a run: every candidate batch costs
+# repeats x held-out tasks searches (and subset stones search with it too). All else as SearchConfig.
+STUDENT_SEARCH = SearchConfig(time_limit_s=2.0, budget=3000)
+
+
+def _student():
+    # the proposer's config loads the recognition model's modules: only when a curriculum is built
+    from .proposers.library import LibrarySearchConfig
+
+    return LibrarySearchConfig(search=STUDENT_SEARCH)
+
 
 class CurriculumError(ValueError):
     """Bad input to the curriculum (too few hard tasks, unknown generator, ...); says which."""
@@ -101,10 +115,8 @@ class CurriculumConfig:
     holdout: int = 3                  # hard tasks the student is measured on
     holdout_ids: tuple[str, ...] = ()  # ... or exactly these (overrides `holdout`)
     repeats: int = 2                  # student runs averaged per measurement
-    # The student is `LibrarySearchProposer`'s search with its settings. Its budget is smaller than
-    # a run's: every candidate batch costs repeats x held-out tasks searches (subset stones use it too).
-    student: LibrarySearchConfig = field(default_factory=lambda: LibrarySearchConfig(
-        search=SearchConfig(time_limit_s=2.0, budget=3000)))
+    # the student: `LibrarySearchProposer`'s steering and search, with STUDENT_SEARCH
+    student: LibrarySearchConfig = field(default_factory=_student)
     stones_per_batch: int = 6
     min_gain: float = 0.0             # admit iff mean gain > min_gain
     generators: tuple[str, ...] = GENERATORS

@@ -53,16 +53,16 @@ class StoreConfig:
     ranking: RankingConfig = field(default_factory=RankingConfig)
     embed_batch_size: int = 64
     # Recently embedded texts kept (0: none): the same texts come back (a record then a search
-    # with the task's text; one task's retrievals every iteration). ~1.5 kB each.
+    # with the task's text; one task's retrievals every iteration). One 384-float vector each.
     embed_cache: int = 4096
     # > 0: vectors reach Chroma in the background, batched over this many ms (write_behind.py;
     # searches still see them at once). The servers use it; 0: every add writes Chroma itself.
     index_write_behind_ms: float = 0.0
     # With write-behind: the writer also embeds new skills (write_behind.py), so an add returns
-    # without the model call; a new skill is searchable once its batch is indexed (~0.3-0.6 s).
+    # without the model call; a new skill is searchable once its batch is indexed.
     index_embed_behind: bool = False
     # Embedded stores search namespaces of up to this many vectors exactly, on an in-memory copy
-    # (exact.py: Chroma's HNSW misses some outliers; ~1.5 kB per vector); larger ones, and Chroma
+    # (exact.py: Chroma's HNSW misses some outliers; one 384-float vector each); larger ones, and Chroma
     # servers, are searched by Chroma. 0: always Chroma.
     exact_search_max: int = 50_000
 

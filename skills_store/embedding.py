@@ -6,9 +6,9 @@ Two backends compute the same vectors (mean pooling over the last hidden state, 
 inputs truncated at 256 tokens, as the model's sentence-transformers config says):
 
 - `onnx` (default): the packaged weights exported once to ONNX in a local cache and run with
-  onnxruntime. On this project's 2-core CPU it embeds one short text ~4x faster than torch
-  (2.5 vs 10 ms), which is most of the cost of a search or a recorded attempt, and a process
-  that finds the export cached never imports torch or sentence-transformers (~8 s).
+  onnxruntime. It embeds a short text several times faster than torch (figures: README, "Skill
+  store"), and the model is most of the cost of a search or a recorded attempt; a process that
+  finds the export cached never imports torch or sentence-transformers (a slow import).
 - `torch`: sentence-transformers on the same files; also the fallback, said once, when the
   export cannot be made or does not reproduce torch's vectors.
 
@@ -51,7 +51,7 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _st_model():
-    # One model per process: loading costs ~0.3 s plus ~8 s for the first sentence_transformers import.
+    # One model per process: loading it, and above all the first sentence_transformers import, is slow.
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(model_dir()), device="cpu")
@@ -114,8 +114,8 @@ class OnnxMiniLM:
 
         so = ort.SessionOptions()
         so.log_severity_level = 3
-        # No busy-waiting between ops: in a server the request threads need those cycles
-        # (spinning costs ~0.2 ms per call when idle, and much more under contention).
+        # No busy-waiting between ops: in a server the request threads need those cycles (spinning
+        # costs CPU on every call, and much more under contention).
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.intra_op_num_threads = threads  # 0: onnxruntime's choice (one per core)
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
@@ -195,7 +195,7 @@ def resolve_backend(requested: str = "auto", threads: int = 0) -> str:
         global _warned
         if not _warned:  # once per process, loudly enough to be seen in a server log
             _warned = True
-            log.warning("embeddings: ONNX backend unavailable (%s); using sentence-transformers on torch (~4x slower)", e)
+            log.warning("embeddings: ONNX backend unavailable (%s); using sentence-transformers on torch (several times slower)", e)
         return "torch"
 
 

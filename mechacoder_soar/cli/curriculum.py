@@ -5,10 +5,12 @@ from typing import Optional
 
 import typer
 
-from ..config import CurriculumConfig
+from ..config import STUDENT_SEARCH, CurriculumConfig
 from .common import STORE_HELP, emit_json, fail
 
-_D = CurriculumConfig()  # the flags' defaults
+# The flags' defaults: the config class's own (read off the class, so no instance, whose student
+# config loads the search engine, is built at import).
+_D = CurriculumConfig
 
 def curriculum(
     run_dir: str = typer.Option(..., "--run-dir", help="Run directory written by `soar run` / `soar adapt`."),
@@ -17,9 +19,9 @@ def curriculum(
     holdout: int = typer.Option(_D.holdout, "--holdout", min=1, help="Hard tasks held out to measure the student on."),
     holdout_ids: Optional[str] = typer.Option(None, "--holdout-ids", help="Comma-separated held-out task ids (overrides --holdout)."),
     repeats: int = typer.Option(_D.repeats, "--repeats", min=1, help="Student runs averaged per measurement."),
-    search_time: float = typer.Option(_D.student.search.time_limit_s, "--search-time", help="Student search: seconds per task."),
-    search_budget: int = typer.Option(_D.student.search.budget, "--search-budget", min=1, help="Student search: programs per task."),
-    max_depth: int = typer.Option(_D.student.search.max_depth, "--max-depth", min=1,
+    search_time: float = typer.Option(STUDENT_SEARCH.time_limit_s, "--search-time", help="Student search: seconds per task."),
+    search_budget: int = typer.Option(STUDENT_SEARCH.budget, "--search-budget", min=1, help="Student search: programs per task."),
+    max_depth: int = typer.Option(STUDENT_SEARCH.max_depth, "--max-depth", min=1,
                                   help="Student search: most primitives/skills composed."),
     generators: str = typer.Option(",".join(_D.generators), "--generators", help="Stepping-stone generators to use."),
     teacher: Optional[str] = typer.Option(None, "--teacher", help="A litellm model string: an LLM that writes stepping-stone programs."),
@@ -35,17 +37,22 @@ def curriculum(
 
     from dataclasses import replace
 
+    from ..arc.protocol import is_final_suite
     from ..curriculum import CurriculumError, ProposerTeacher, run_curriculum_for_run
     from ..report.rundata import RunDirError, load_run
     from .common import open_store
 
     try:
         run = load_run(run_dir)
-        search = replace(_D.student.search, time_limit_s=search_time, budget=search_budget, max_depth=max_depth)
-        cfg = replace(_D, holdout=holdout, holdout_ids=tuple(t for t in (holdout_ids or "").split(",") if t),
-                      repeats=repeats, student=replace(_D.student, search=search),
-                      generators=tuple(g.strip() for g in generators.split(",") if g.strip()),
-                      min_gain=min_gain, seed=seed, dry_run=dry_run)
+        if is_final_suite(run.config.get("suite", "")):
+            raise CurriculumError(f"{run_dir} ran on {run.config['suite']}, which is held out for the final table: "
+                                  "stepping stones are built and measured on development runs (arc1-train:learn, ...)")
+        search = replace(STUDENT_SEARCH, time_limit_s=search_time, budget=search_budget, max_depth=max_depth)
+        student = replace(CurriculumConfig().student, search=search)
+        cfg = CurriculumConfig(holdout=holdout, holdout_ids=tuple(t for t in (holdout_ids or "").split(",") if t),
+                               repeats=repeats, student=student,
+                               generators=tuple(g.strip() for g in generators.split(",") if g.strip()),
+                               min_gain=min_gain, seed=seed, dry_run=dry_run)
     except (RunDirError, ValueError) as e:
         fail(str(e))
     with contextlib.ExitStack() as stack:

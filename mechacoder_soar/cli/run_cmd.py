@@ -24,8 +24,9 @@ def run_config(adapt: bool, opts: dict[str, Any]) -> RunConfig:
     return RunConfig.from_dict(opts)
 
 
-def _run(adapt: bool, *, resume: bool, as_json: bool, **opts: Any) -> None:
+def _run(adapt: bool, *, resume: bool, as_json: bool, final: bool, **opts: Any) -> None:
     from graphs.runner import RunExists, run_loop
+    from mechacoder_soar.arc.protocol import ProtocolError, check_suite
     from mechacoder_soar.distributed.ray_search import RayUnavailableError  # imports no ray
     from skills_store import StoreError
 
@@ -33,7 +34,8 @@ def _run(adapt: bool, *, resume: bool, as_json: bool, **opts: Any) -> None:
         fail(f"unknown --executor {opts['executor']!r}: choose local or ray")
     try:
         cfg = run_config(adapt, opts)
-    except ValueError as e:
+        check_suite(cfg.suite, final=final, limit=cfg.limit, task_ids=cfg.task_ids)
+    except (ProtocolError, ValueError) as e:
         fail(str(e))
     prog, on_event = _progress(adapt, as_json)
     try:
@@ -100,7 +102,8 @@ def _print_table(metrics: dict, run_dir: str) -> None:
 
 def _command(adapt: bool):
     def cmd(
-        suite: str = typer.Option(_D.suite, "--suite", help="arc1-train | arc1-eval | arc2-train | arc2-eval | arc:PATH | tb:PATH"),
+        suite: str = typer.Option(_D.suite, "--suite", help="arc1-train[:learn|:transfer] | arc2-train[:learn|:transfer] | "
+                                  "arc1-eval | arc2-eval (only with --final) | arc:PATH | tb:PATH"),
         limit: Optional[int] = typer.Option(_D.limit, "--limit", min=1, help="First N tasks of the suite."),
         task_ids: Optional[str] = typer.Option(None, "--task-ids", help="Comma-separated task ids."),
         iterations: int = typer.Option(_D.iterations, "--iterations", min=1),
@@ -137,6 +140,8 @@ def _command(adapt: bool):
                                      help="Where per-task search runs: local | ray (needs Ray installed; see docs/distributed.md)."),
         ray_address: Optional[str] = typer.Option(_D.ray_address, "--ray-address",
                                                   help="--executor ray: cluster address for ray.init (default: start a local one)."),
+        final: bool = typer.Option(False, "--final", help="The final table: an eval suite (arc1-eval, arc2-eval), all of its "
+                                   "tasks; development runs refuse eval suites without it."),
     ) -> None:
         _run(adapt, **{k: v for k, v in locals().items() if k != "adapt"})
 

@@ -1,12 +1,10 @@
-"""The library search's settings: the composition search's (`search.py`), the learned prior's
-(`prior.py`) and the proposer's that steers the search with the library (`proposers/library.py`).
-
-In a module of their own so that the configs that embed them (the run's, the curriculum's, the
-CLI's flag defaults) load without the engine (numpy, the DSL).
+"""The library search's settings: the composition search's (`search.py`) and the learned prior's
+(`prior.py`). In a module of their own so that the configs that embed them (the run's, the
+proposer's, the curriculum's, the CLI's flag defaults) load without the engine (numpy, the DSL).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -27,6 +25,9 @@ class SearchConfig:
     colour_fix: bool = True            # try a learned colour map on nodes with the right shapes
     max_open_nodes: int = 50_000       # expandable nodes kept (bounds memory)
     stop_after_solutions: int = 2      # stop once this many distinct train-correct answers exist (0: never)
+    max_open_bytes: int = 384 << 20    # grid bytes held by expandable nodes (bounds memory with big grids)
+    max_cache_bytes: int = 128 << 20   # grid bytes in the per-search cache of step results
+    processes: int = 1                 # >1: split one search's frontier over this many processes
 
     def __post_init__(self) -> None:
         if self.max_depth < 1:
@@ -37,6 +38,9 @@ class SearchConfig:
             raise ValueError(f"SearchConfig.time_limit_s must be > 0, got {self.time_limit_s}")
         if self.max_params_per_step < 1:
             raise ValueError(f"SearchConfig.max_params_per_step must be >= 1, got {self.max_params_per_step}")
+        for name in ("max_open_nodes", "max_open_bytes", "max_cache_bytes", "processes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"SearchConfig.{name} must be >= 1, got {getattr(self, name)}")
         if self.learned_cost < 0 or self.learned_rank_step < 0:
             raise ValueError("SearchConfig.learned_cost and learned_rank_step must be >= 0, got "
                              f"{self.learned_cost} and {self.learned_rank_step}")
@@ -54,12 +58,3 @@ class PriorConfig:
         if self.smoothing <= 0 or self.strength < 0 or not 0 < self.lo <= 1 <= self.hi or self.min_tasks < 1:
             raise ValueError(f"invalid PriorConfig {self}: need smoothing > 0, strength >= 0, 0 < lo <= 1 <= hi, "
                              "min_tasks >= 1")
-
-
-@dataclass
-class LibrarySearchConfig:
-    search: SearchConfig = field(default_factory=SearchConfig)  # each sample / refine call's search
-    k_retrieve: int = 24      # skills retrieved to steer one task's search
-    processes: int = 2        # the search is pure Python: processes, not threads, use both cores
-    learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
-    prior: PriorConfig = field(default_factory=PriorConfig)

@@ -8,7 +8,8 @@ from dataclasses import fields
 import pytest
 
 from mechacoder_soar.config import CurriculumConfig, RunConfig
-from mechacoder_soar.library_search.config import LibrarySearchConfig, SearchConfig
+from mechacoder_soar.library_search.config import SearchConfig
+from mechacoder_soar.proposers.library import LibrarySearchConfig
 
 
 def test_search_defaults_have_one_source():

@@ -12,7 +12,7 @@ from mechacoder_soar.cli.run_cmd import run_config
 from mechacoder_soar.config import FLAT_SEARCH_KEYS, RunConfig
 from mechacoder_soar.library_search.config import SearchConfig
 
-NOT_CONFIG = {"resume", "as_json"}
+NOT_CONFIG = {"resume", "as_json", "final"}
 
 
 def _params(name: str) -> dict:
