@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .builder import BuildConfig, BuiltEnv, LocalBuilder, sandbox_env
+from .dockerfile import DockerfileError
 from .end_state import diff_end_state, snapshot
 from .loader import TBTask
 from .pytest_parser import SummaryNotFound, is_resolved, parse_pytest_summary
@@ -144,6 +145,8 @@ class LocalBackend:
             self._run(task, built, trial, script, timeout_s, with_solution_files, res)
         except SandboxUnavailable as e:
             res.error = f"local backend unavailable: {e}"
+        except DockerfileError as e:
+            res.error = f"the image could not be built: {e}"
         finally:
             _rmtree(trial)
             res.wall_s = round(time.monotonic() - t0, 3)
