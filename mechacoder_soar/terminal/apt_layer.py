@@ -118,6 +118,9 @@ class AptLayer:
             return root
         tmp = Path(tempfile.mkdtemp(prefix=f".{deb.stem[:40]}-", dir=self.roots))
         r = subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], capture_output=True, text=True, timeout=300)
+        if r.returncode == 0:  # the maintainer scripts, read (never run) for the alternatives they register
+            r = subprocess.run(["dpkg-deb", "-e", str(deb), str(tmp / CONTROL_DIR)], capture_output=True, text=True,
+                               timeout=60)
         if r.returncode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
             raise AptError(f"dpkg-deb -x {deb.name} failed: {r.stderr.strip()[-300:]}")
@@ -126,6 +129,27 @@ class AptLayer:
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)  # another process won the race
         return root
+
+
+CONTROL_DIR = "DEBIAN"  # inside an unpacked root: the package's control files, not image content
+_ALTERNATIVE = re.compile(r"update-alternatives\s+(?:--\S+\s+)*--install\s+(\S+)\s+\S+\s+(\S+)\s+\d+"
+                          r"((?:\s+--slave\s+\S+\s+\S+\s+\S+)*)")
+_SLAVE = re.compile(r"--slave\s+(\S+)\s+\S+\s+(\S+)")
+
+
+def alternatives(root: Path) -> list[tuple[str, str]]:
+    """(link, target) pairs the package's postinst registers with update-alternatives: a command
+    such as /usr/bin/figlet exists only as such a link, which dpkg -x alone does not create."""
+    try:
+        text = (root / CONTROL_DIR / "postinst").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    text = text.replace("\\\n", " ")
+    out = []
+    for m in _ALTERNATIVE.finditer(text):
+        out.append((m.group(1), m.group(2)))
+        out += [(s.group(1), s.group(2)) for s in _SLAVE.finditer(m.group(3))]
+    return [(link, target) for link, target in out if "$" not in link + target and link.startswith("/")]
 
 
 def host_has_package(pkg: str) -> bool:

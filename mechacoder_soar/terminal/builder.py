@@ -36,7 +36,7 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .apt_layer import AptError, AptLayer, host_has_package
+from .apt_layer import CONTROL_DIR, AptError, AptLayer, alternatives, host_has_package
 from .dockerfile import CopySpec, Instruction, parse_copy, parse_dockerfile, parse_key_values, substitute
 from .loader import TBTask
 from .sandbox import DEFAULT_PATH, Mounts, Overlay, SandboxConfig, overlays_work, run_in_sandbox
@@ -359,6 +359,8 @@ class LocalBuilder:
         since rootfs is writable and the cache must stay intact)."""
         built.pkgroot = built.pkgroot or built.root / "pkgroot"
         for top in sorted(pkg_root.iterdir()):
+            if top.name == CONTROL_DIR:
+                continue
             host_top = Path("/") / top.name
             if host_top.is_symlink():  # a pre-merged-usr path: bin/ -> usr/bin
                 dest, link = built.pkgroot / os.readlink(host_top).lstrip("/"), True
@@ -369,6 +371,14 @@ class LocalBuilder:
             if top.is_dir() and not top.is_symlink():
                 shutil.copytree(top, dest, symlinks=True, dirs_exist_ok=True,
                                 copy_function=_link_or_copy if link else shutil.copy2)
+        for link, target in alternatives(pkg_root):
+            host = self._host_path(built, link)
+            if os.path.lexists(link) or host is None or not str(host).startswith(str(built.root / "upper")):
+                continue  # the host already has it, or it is not a system path
+            at = built.pkgroot / link.lstrip("/")
+            at.parent.mkdir(parents=True, exist_ok=True)
+            if not os.path.lexists(at):
+                at.symlink_to(target)
 
     def _pip(self, built: BuiltEnv, where: str, pkgs: list[str]) -> str:
         missing = [p for p in pkgs if not _pip_present(self.sandbox.python, p)]
