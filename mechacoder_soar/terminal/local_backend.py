@@ -71,7 +71,8 @@ def _rmtree(path: Path) -> None:
     def onerror(func, p, _exc):
         try:
             os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, stat.S_IRWXU)
+            if not os.path.islink(p):  # a link the attempt planted may point anywhere on the host
+                os.chmod(p, stat.S_IRWXU)
         except OSError:
             pass
         try:
@@ -82,8 +83,11 @@ def _rmtree(path: Path) -> None:
     if path.exists():
         for dirpath, dirnames, _ in os.walk(path):
             for d in dirnames:
+                p = os.path.join(dirpath, d)
+                if os.path.islink(p):  # the image's /bin -> usr/bin: never chmod through a link
+                    continue
                 try:
-                    os.chmod(os.path.join(dirpath, d), 0o700, follow_symlinks=False)
+                    os.chmod(p, 0o700)
                 except OSError:
                     pass
         shutil.rmtree(path, onerror=onerror)
