@@ -344,8 +344,11 @@ def split_hard(hard: Sequence[str], holdout: int, seed: int) -> tuple[list[str],
 
 def run_curriculum(tasks: dict[str, Task], per_iteration: list[dict], attempts: list[Attempt], library,
                    cfg: CurriculumConfig, teacher: Teacher | None = None,
-                   on_event: Callable[[str, dict], None] | None = None) -> dict[str, Any]:
-    """`tasks`: public tasks by id (at least the hard ones). Returns the curriculum.json dict."""
+                   on_event: Callable[[str, dict], None] | None = None,
+                   batches: list[Batch] | None = None) -> dict[str, Any]:
+    """`tasks`: public tasks by id (at least the hard ones). `batches`: candidate batches made by
+    the caller (e.g. from fewer source tasks), instead of one per source task and generator.
+    Returns the curriculum.json dict."""
     emit = on_event or (lambda kind, data: None)
     t0 = time.time()
     hard = hard_task_ids(per_iteration, attempts)
@@ -365,7 +368,12 @@ def run_curriculum(tasks: dict[str, Task], per_iteration: list[dict], attempts: 
     by_task: dict[str, list[Attempt]] = {}
     for a in attempts:
         by_task.setdefault(a.task_id, []).append(a)
-    batches = make_batches([tasks[t].public() for t in sources], by_task, cfg, teacher)
+    if batches is None:
+        batches = make_batches([tasks[t].public() for t in sources], by_task, cfg, teacher)
+    else:
+        sources = sorted({b.source_task for b in batches})
+        if set(sources) & set(held):
+            raise CurriculumError(f"stepping stones made from held-out task(s) {', '.join(sorted(set(sources) & set(held)))}")
     emit("start", {"hard": len(hard), "holdout": held, "sources": sources, "batches": len(batches)})
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="soar-curriculum-") as tmp:

@@ -30,12 +30,16 @@ def curriculum(
     raises the student's solve rate on held-out hard tasks; writes RUN_DIR/curriculum.json."""
     import contextlib
 
+    from ..arc.protocol import is_final_suite
     from ..curriculum import CurriculumConfig, CurriculumError, ProposerTeacher, run_curriculum_for_run
     from ..report.rundata import RunDirError, load_run
     from .common import open_store
 
     try:
         run = load_run(run_dir)
+        if is_final_suite(run.config.get("suite", "")):
+            raise CurriculumError(f"{run_dir} ran on {run.config['suite']}, which is held out for the final table: "
+                                  "stepping stones are built and measured on development runs (arc1-train:learn, ...)")
         cfg = CurriculumConfig(holdout=holdout, holdout_ids=tuple(t for t in (holdout_ids or "").split(",") if t),
                                repeats=repeats, search_time_s=search_time, search_budget=search_budget,
                                max_depth=max_depth, generators=tuple(g.strip() for g in generators.split(",") if g.strip()),

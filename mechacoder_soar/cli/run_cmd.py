@@ -14,17 +14,23 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
          budget_sample: int, budget_refine: int, proposer: str, api_base: Optional[str], store: Optional[str],
          namespace: str, run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
          search_time: float, search_budget: int, k_skills: int, seed: int, temperature: float, max_tokens: int,
-         executor: str = "local", ray_address: Optional[str] = None) -> None:
+         executor: str = "local", ray_address: Optional[str] = None, final: bool = False) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from graphs.runner import RunExists, run_loop
     from mechacoder_soar.config import RunConfig
     from mechacoder_soar.distributed.ray_search import RayUnavailableError  # imports no ray
+    from mechacoder_soar.arc.protocol import ProtocolError, check_suite
     from skills_store import StoreError
 
+    task_list = [t for t in (task_ids or "").split(",") if t]
+    try:
+        check_suite(suite, final=final, limit=limit, task_ids=task_list)
+    except ProtocolError as e:
+        fail(str(e))
     cfg = RunConfig(
-        suite=suite, limit=limit, task_ids=[t for t in (task_ids or "").split(",") if t], iterations=iterations,
+        suite=suite, limit=limit, task_ids=task_list, iterations=iterations,
         budget_sample=budget_sample, budget_refine=budget_refine, proposer=proposer, api_base=api_base,
         store=store, namespace=namespace, run_dir=run_dir, concurrency=concurrency, workers=workers,
         search_time_s=search_time, search_budget=search_budget, k_skills=k_skills, seed=seed, adapt=adapt, executor=executor,
@@ -83,7 +89,8 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
 
 def _command(adapt: bool):
     def cmd(
-        suite: str = typer.Option("arc1-train", "--suite", help="arc1-train | arc1-eval | arc2-train | arc2-eval | arc:PATH | tb:PATH"),
+        suite: str = typer.Option("arc1-train", "--suite", help="arc1-train[:learn|:transfer] | arc2-train[:learn|:transfer] | "
+                                  "arc1-eval | arc2-eval (only with --final) | arc:PATH | tb:PATH"),
         limit: Optional[int] = typer.Option(None, "--limit", min=1, help="First N tasks of the suite."),
         task_ids: Optional[str] = typer.Option(None, "--task-ids", help="Comma-separated task ids."),
         iterations: int = typer.Option(2, "--iterations", min=1),
@@ -109,6 +116,8 @@ def _command(adapt: bool):
                                      help="Where per-task search runs: local | ray (needs Ray installed; see docs/distributed.md)."),
         ray_address: Optional[str] = typer.Option(None, "--ray-address",
                                                   help="--executor ray: cluster address for ray.init (default: start a local one)."),
+        final: bool = typer.Option(False, "--final", help="The final table: an eval suite (arc1-eval, arc2-eval), all of its "
+                                   "tasks; development runs refuse eval suites without it."),
     ) -> None:
         _run(adapt, **{k: v for k, v in locals().items() if k != "adapt"})
 

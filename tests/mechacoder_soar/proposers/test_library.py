@@ -40,7 +40,7 @@ def test_search_respects_time_budget(store):
     import time
 
     ensure_seed_skills(store)
-    task = load_tasks("arc1-eval", limit=1)[0].public()
+    task = load_tasks("arc1-train:transfer", limit=1)[0].public()
     p = LibrarySearchProposer(store, LibrarySearchConfig(time_limit_s=1.0, processes=1))
     t = time.perf_counter()
     props = p.sample(task, [], 3)
