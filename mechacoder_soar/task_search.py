@@ -42,6 +42,13 @@ def _attempts_from(ctx: RunContext, task: Task, props: list[Proposal], evals: li
     return out
 
 
+def call_seed(seed: int, iteration: int, task_id: str, mode: str, n_attempts: int) -> int:
+    """The seed for one proposer call: fixed by the run's seed and how far the task has got, not
+    by how many calls came before, so a resumed task asks for new programs instead of repeating
+    the calls made before the interruption (whose programs are journalled already)."""
+    return int(task_rng(seed, iteration, f"{task_id}#{mode}#{n_attempts}").integers(2**31))
+
+
 def _output_key(a: Attempt) -> str | None:
     """What an attempt produced, as one key; None for errors (nothing to compare)."""
     return None if a.error else json.dumps([a.train_outputs, a.test_outputs])
@@ -106,7 +113,7 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
     done = sum(a.mode == "sample" for a in attempts)
     while done < cfg.budget_sample and n_correct() < cfg.early_stop_correct:
         n = min(cfg.sample_batch, cfg.budget_sample - done)
-        props = ctx.proposer.sample(task, skills, n, seed=int(rng.integers(2**31)))[:n]
+        props = ctx.proposer.sample(task, skills, n, seed=call_seed(cfg.seed, iteration, task_id, "sample", len(attempts)))[:n]
         if not props:
             break
         record(props, "sample", None)
@@ -126,7 +133,8 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
         parent = next(a for a in attempts if a.id == pid)
         rquery = env.feedback(task, parent)
         rskills = [s.skill for s in ctx.library.retrieve_for_refinement(query, rquery, cfg.k_skills, kind=task.kind)]
-        props = ctx.proposer.refine(task, parent, rskills, 1, seed=int(rng.integers(2**31)))[:1]
+        props = ctx.proposer.refine(task, parent, rskills, 1,
+                                    seed=call_seed(cfg.seed, iteration, task_id, "refine", len(attempts)))[:1]
         refined += 1  # a proposer that returns nothing still spends the slot: the budget is a bound
         for p in props:
             # the parent's own context skills share in the refinement's outcome (refine EMA)

@@ -27,7 +27,10 @@ GOOD = {FLIP_TASK: "def transform(grid):\n    return grid[::-1]",
 
 
 def wrong(tag) -> str:
-    return f"def transform(grid):\n    return [[(v + 1) % 10 for v in r] for r in grid]  # {tag}"
+    """A wrong program whose output spells `tag`'s digits: the loop journals one program per output
+    set and task, so distinct samples need distinct outputs."""
+    digits = "".join(c for c in tag if c.isdigit())[:30]
+    return f"def transform(grid):\n    return [[int(c) for c in {digits!r}]]"
 
 
 class ScriptedProposer:
