@@ -203,7 +203,7 @@ def make_batches(sources: Sequence[Task], attempts: dict[str, list[Attempt]], cf
 # ---- the student and the scratch library ---------------------------------------------------
 
 class NamespaceView:
-    """One namespace of a store, with the read API `LibrarySearchProposer` uses."""
+    """One namespace of a store as a `library.LibraryReader` (what `LibrarySearchProposer` reads)."""
 
     def __init__(self, store, namespace: str):
         self.store, self.namespace = store, namespace
@@ -216,6 +216,9 @@ class NamespaceView:
 
     def retrieve_for_sampling(self, query: str, k: int = 5, **kw):
         return self.store.retrieve_for_sampling(query, k, namespace=self.namespace, **kw)
+
+    def retrieve_for_refinement(self, query: str, attempt_text: str, k: int = 5, **kw):
+        return self.store.retrieve_for_refinement(query, attempt_text, k, namespace=self.namespace, **kw)
 
     def stats(self):
         return self.store.stats(namespace=self.namespace)
