@@ -125,6 +125,7 @@ class Engine:
         self._tiebreak = 0
         self._cache: dict[tuple, tuple[np.ndarray, bytes] | None] = {}
         self._cache_bytes = 0
+        self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
 
     # ---- limits
     def out_of_budget(self) -> bool:
