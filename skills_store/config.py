@@ -1,18 +1,12 @@
 """Typed configuration for the store, its ranking and its EMAs (one dataclass per concept)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from .settings import data_dir as default_data_dir
+from .settings import store_location as default_store_location
 
-def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "mechacoder-soar"
-
-
-def default_store_location() -> str:
-    return os.environ.get("SOAR_STORE") or str(default_data_dir() / "store")
+__all__ = ["EmaConfig", "RankingConfig", "StoreConfig", "default_data_dir", "default_store_location"]
 
 
 @dataclass(frozen=True)

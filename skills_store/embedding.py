@@ -27,9 +27,7 @@ from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from . import settings
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +46,7 @@ def model_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("SOAR_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mechacoder-soar")
-    return Path(base) / "embeddings"
+    return settings.cache_dir() / "embeddings"
 
 
 @lru_cache(maxsize=1)
@@ -185,7 +181,7 @@ def _onnx_model(threads: int = 0) -> OnnxMiniLM:
 
 def resolve_backend(requested: str = "auto", threads: int = 0) -> str:
     """'onnx' or 'torch' for a requested backend (the environment's choice wins over 'auto')."""
-    want = os.environ.get("SOAR_EMBED_BACKEND", "").strip().lower() or requested
+    want = settings.embed_backend(requested)
     if want not in BACKENDS:
         raise ValueError(f"embedding backend must be one of {BACKENDS}, got {want!r}")
     if want == "torch":

@@ -7,15 +7,12 @@ function, which downloads a model).
 """
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
 
 import numpy as np
 
 from .embedding import DIM
 from .index import Hit
-
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 def collection_name(namespace: str) -> str:

@@ -12,12 +12,13 @@ import threading
 
 import pytest
 
-import graphs.runner as runner_mod
 import graphs.soar_loop as loop_mod
+import mechacoder_soar.assembly as assembly_mod
 import mechacoder_soar.proposers.factory as factory
 import mechacoder_soar.suites as suites
 from graphs.runner import run_loop
 from mechacoder_soar.config import RunConfig
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.oracle import Oracle
 from mechacoder_soar.proposers.base import Proposal
 
@@ -165,9 +166,9 @@ def guarded(monkeypatch):
                 Scoring.active = False
 
     monkeypatch.setattr(loop_mod, "score_iteration", score)
-    monkeypatch.setattr(runner_mod, "Oracle", WatchedOracle)
-    real_envs = runner_mod.open_environments
-    monkeypatch.setattr(runner_mod, "open_environments",
+    monkeypatch.setattr(assembly_mod, "Oracle", WatchedOracle)
+    real_envs = assembly_mod.open_environments
+    monkeypatch.setattr(assembly_mod, "open_environments",
                         lambda cfg, kinds, stack: {k: SpyEnv(e, state["env_seen"]) for k, e in real_envs(cfg, kinds, stack).items()})
     real_make = factory.make_proposer
 
@@ -222,10 +223,10 @@ def test_adapt_scripted_never_reads_targets_before_scoring(tmp_path, store, guar
     assert sum(1 for _ in WatchedOracle.last.reads) >= 2 * 2
 
 
-def test_adapt_library_proposer_on_eval_tasks(tmp_path, store, guarded):
-    """The real default proposer (library search) over arc1-eval, two iterations."""
-    cfg = RunConfig(suite="arc1-eval", limit=2, iterations=2, budget_sample=2, budget_refine=1,
-                    run_dir=str(tmp_path / "run"), adapt=True, search_time_s=1.0, workers=2)
+def test_adapt_library_proposer_on_held_out_tasks(tmp_path, store, guarded):
+    """The real default proposer (library search) over held-out development tasks, two iterations."""
+    cfg = RunConfig(suite="arc1-train:transfer", limit=2, iterations=2, budget_sample=2, budget_refine=1,
+                    run_dir=str(tmp_path / "run"), adapt=True, search=SearchConfig(time_limit_s=1.0), workers=2)
     metrics = run_loop(cfg, library=store)
     rows = _check_clean(guarded, metrics, 2)
     assert rows[-1]["library_size"] > rows[0]["library_size"] - rows[0]["new_skills"]  # the library learned
