@@ -263,6 +263,10 @@ def _copy_tests(task: TBTask, dest: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if task.format == "tb1":
         shutil.copy2(task.test_script, dest / "run-tests.sh")
+        # the harness's shared scripts, which stock runners call, when the task does not ship them
+        for name, ours in (("setup-uv-pytest.sh", "tb1_setup_uv_pytest.sh"), ("run-uv-pytest.sh", "tb1_run_uv_pytest.sh")):
+            if not (dest / name).exists():
+                shutil.copy2(Path(__file__).resolve().parent / ours, dest / name)
 
 
 def _marker(lines: list[bytes], mark: str) -> int | None:
