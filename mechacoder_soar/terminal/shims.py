@@ -1,6 +1,7 @@
 """Stand-ins placed first on PATH inside the sandbox, so stock Terminal-Bench test runners work
 offline: they `curl` the uv installer, `uv add pytest`, then `uv run pytest ...`. Here `python3`
-and `pytest` are the local interpreter with pytest, `uv`/`uvx` run the command they wrap and
+and `pytest` are the local interpreter with pytest, `uv`/`uvx` run the command they wrap (a `.py`
+script with python3) and
 skip installs (saying so on stderr), and a small pytest plugin accepts `--ctrf FILE` (Harbor's
 verifiers pass it) when pytest-json-ctrf is not installed.
 """
@@ -29,6 +30,7 @@ case "$sub" in
         *) break ;;
       esac
     done
+    case "$1" in *.py) exec python3 "$@" ;; esac  # `uv run script.py` runs it with python
     exec "$@" ;;
   init|add|venv|sync|lock|remove|pip|python|tool|self|cache)
     echo "tb-local: 'uv $sub${*:+ $*}' skipped (offline; the local backend provides python3 and pytest)" >&2
