@@ -1,9 +1,8 @@
 """Stand-ins placed first on PATH inside the sandbox, so stock Terminal-Bench test runners work
 offline: they `curl` the uv installer, `uv add pytest`, then `uv run pytest ...`. Here `python3`
 and `pytest` are the local interpreter with pytest, `uv`/`uvx` run the command they wrap (a `.py`
-script with python3) and
-skip installs (saying so on stderr), and a small pytest plugin accepts `--ctrf FILE` (Harbor's
-verifiers pass it) when pytest-json-ctrf is not installed.
+script with python3) and skip installs (saying so on stderr), and a small pytest plugin accepts
+`--ctrf FILE` (Harbor's verifiers pass it) when pytest-json-ctrf is not installed.
 """
 from __future__ import annotations
 
