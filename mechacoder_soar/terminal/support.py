@@ -70,7 +70,7 @@ def runtime_reason(ref: TrialResult) -> str | None:
 
 
 def _compose(task: TBTask) -> dict:
-    base = task.build_context
+    base = task.path if task.format == "tb1" else task.build_context  # TB2 keeps it in environment/
     for name in ("docker-compose.yaml", "docker-compose.yml"):
         p = base / name
         if p.exists():
