@@ -30,7 +30,7 @@ from .sandbox import (
     CONTROL_DIR, PLUGIN_DIR, TOOLS_DIR, Mounts, SandboxConfig, SandboxProcess, SandboxUnavailable, bwrap_argv,
     bwrap_works,
 )
-from .shims import write_shims
+from .shims import APT_DIR, write_shims
 
 _AGENT_MARK = "@@TB_LOCAL_AGENT_RC "
 _TEST_MARK = "@@TB_LOCAL_TEST_RC "
@@ -178,6 +178,7 @@ class LocalBackend:
                         readonly={**self._tool_mounts().readonly, CONTROL_DIR: ctl},
                         root=rootfs, overlays=built.overlays(trial))
         mounts.readonly["/.tb/pydeps"] = built.pydeps
+        mounts.readonly[APT_DIR] = built.apt_list.parent
         mounts.readonly["/tests"] = tests
         if with_solution_files and task.solution_dir is not None:
             mounts.readonly["/solution"] = task.solution_dir

@@ -22,7 +22,7 @@ _VM_PACKAGES = re.compile(r"\bqemu-system|\bqemu-kvm\b|\bvirtualbox\b|\blibvirt-
 _GPU_IMAGES = re.compile(r"^\s*FROM\s+(--\S+\s+)*\S*(nvidia/cuda|pytorch/pytorch:\S*cuda|nvcr\.io/)", re.I | re.M)
 _NETWORK_SIGNS = (
     "Could not resolve host", "Temporary failure in name resolution", "Name or service not known",
-    "Network is unreachable", "Could not resolve '", "getaddrinfo failed",
+    "Network is unreachable", "Could not resolve '", "getaddrinfo failed", "tb-local: no network to install",
 )
 
 

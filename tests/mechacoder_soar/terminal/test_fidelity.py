@@ -138,7 +138,11 @@ def test_apt_package_the_host_lacks_is_fetched_into_a_layer(tmp_path: Path, monk
         row = check_task(t, b)
         assert row.status == "ok", (row.error, row.unsupported, row.unhonoured_steps)
         assert not row.empty_resolved
-        res = run_trial(t, "rm -f /usr/bin/figlet-figlet; figlet gone || echo figlet-removed\n", backend=b)
+        res = run_trial(t, "apt-get update && apt-get install -y figlet && echo figlet-ok\n"
+                           "apt-get install -y cowsay; echo cowsay-rc=$?\n"
+                           "rm -f /usr/bin/figlet-figlet; figlet gone || echo figlet-removed\n", backend=b)
+        assert "figlet-ok" in res.script_output and "cowsay-rc=100" in res.script_output, res.script_output
+        assert "no network to install cowsay" in res.script_output
         assert "figlet-removed" in res.script_output
         again = run_trial(t, t.reference_script(), backend=b)
         assert again.resolved, again.test_output  # the removal stayed in that trial's own layer
