@@ -118,12 +118,15 @@ def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], lear
     row = {
         "iteration": iteration, "tasks": len(summaries), "attempts": len(all_attempts),
         "train_solved": sum(1 for s in summaries if s["train_solved"]),
+        # completions without a usable program: journalled as error attempts, never executed
+        "unparsed": sum(1 for a in all_attempts if a.meta.get("unparsed")),
         "test_pass_at_2": (sum(scored) / len(scored)) if scored else None,
         "new_skills": learned.get("new_skills", 0), "library_size": learned.get("library_size", 0),
         "by_source": learned.get("by_source", {}), "wall_s": round(wall_s, 2),
         "diversity": div, "diversity_collapsed": collapsed,
-        "per_task": [{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
-                                        "test_pass_at_2", "best_attempt_id")} for s in summaries],
+        "per_task": [{**{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
+                                           "test_pass_at_2", "best_attempt_id")}, "failure": s.get("failure")}
+                     for s in summaries],
     }
     ctx.run_dir.write_iteration_metrics(row)
     return row

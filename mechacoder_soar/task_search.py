@@ -39,6 +39,26 @@ def _attempts_from(ctx: RunContext, task: Task, props: list[Proposal], evals: li
     return out
 
 
+UNPARSED_ERROR = "unparsed: the completion holds no usable program (nothing was executed)"
+
+
+def evaluate_proposals(env, task: Task, props: list[Proposal]) -> list[Evaluation]:
+    """Execute the parsed proposals (sandboxed, by the environment); an unparsed one gets an error
+    evaluation without running anything: its text is not a program."""
+    runnable = [p.code for p in props if not p.unparsed]
+    evals = iter(env.evaluate(task, runnable) if runnable else [])
+    return [Evaluation(train_outputs=[], train_correct=[], train_accuracy=0.0, test_outputs=[], error=UNPARSED_ERROR,
+                       meta={"unparsed": True}) if p.unparsed else next(evals) for p in props]
+
+
+def why_unsolved(env, task: Task, best: Attempt | None) -> str:
+    """One line on why a task stayed unsolved: the best attempt's feedback, or that none was made."""
+    if best is None:
+        return "no attempt: the proposer had nothing to propose"
+    first = next((ln for ln in env.feedback(task, best).splitlines() if ln.strip()), "")
+    return f"best attempt {best.train_accuracy:.0%} of train/tests: {first[:200]}"
+
+
 def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]:
     cfg = ctx.config
     task = ctx.tasks[task_id]
@@ -57,7 +77,7 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
     def record(props: list[Proposal], mode: str, parent: Attempt | None) -> None:
         if not props:
             return
-        evals = env.evaluate(task, [p.code for p in props])
+        evals = evaluate_proposals(env, task, props)
         new = _attempts_from(ctx, task, props, evals, iteration, mode, parent, slot=len(attempts))
         attempts.extend(ctx.run_dir.journal(iteration, new))
 
@@ -102,4 +122,5 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
         "submissions": [g.test_outputs for g in groups], "vote_weights": [g.weight for g in groups],
         "vote_attempt_ids": [g.attempt_ids[:5] for g in groups],
         "wall_s": round(time.perf_counter() - t0, 3),
+        "failure": None if n_correct() else why_unsolved(env, task, best),
     }

@@ -56,9 +56,10 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
             if bar is not None:
                 prog.update(bar, info=f"library {state['library']}")
             p2 = d["test_pass_at_2"]
+            unparsed = f"  unparsed {d['unparsed']}" if d.get("unparsed") else ""
             con.print(f"iteration {d['iteration']}: train-solved {d['train_solved']}/{d['tasks']}  "
                       f"test pass@2 {'n/a' if p2 is None else f'{p2:.1%}'}  new skills {d['new_skills']}  "
-                      f"library {d['library_size']}  ({d['wall_s']:.0f} s)")
+                      f"library {d['library_size']}{unparsed}  ({d['wall_s']:.0f} s)")
 
     try:
         with prog:
@@ -70,15 +71,28 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
         return
     from rich.table import Table
 
-    t = Table("iteration", "tasks", "attempts", "train solved", "test pass@2", "new skills", "library", "wall s",
+    t = Table("iteration", "tasks", "attempts", "unparsed", "train solved", "test pass@2", "new skills", "library", "wall s",
               title="per-iteration results")
     for r in metrics["iterations"]:
         p2 = r["test_pass_at_2"]
-        t.add_row(str(r["iteration"]), str(r["tasks"]), str(r["attempts"]),
+        t.add_row(str(r["iteration"]), str(r["tasks"]), str(r["attempts"]), str(r.get("unparsed", 0)),
                   f"{r['train_solved']} ({r['train_solved'] / max(1, r['tasks']):.0%})",
                   "n/a" if p2 is None else f"{p2:.1%}", str(r["new_skills"]), str(r["library_size"]), f"{r['wall_s']:.0f}")
     Console().print(t)
+    _print_unsolved(metrics["iterations"][-1]["per_task"] if metrics["iterations"] else [])
     typer.echo(f"run directory: {run_dir}  (config.json, attempts.jsonl, metrics.json; `soar report {run_dir}`)")
+
+
+def _print_unsolved(per_task: list[dict], show: int = 10) -> None:
+    """Why each task of the last iteration stayed unsolved (the best attempt's feedback)."""
+    unsolved = [t for t in per_task if not t["train_solved"]]
+    if not unsolved:
+        return
+    typer.echo(f"not solved in the last iteration: {len(unsolved)} of {len(per_task)} tasks")
+    for t in unsolved[:show]:
+        typer.echo(f"  {t['task_id']}: {t.get('failure') or 'no reason recorded'}")
+    if len(unsolved) > show:
+        typer.echo(f"  ... and {len(unsolved) - show} more (metrics.json, per_task[].failure)")
 
 
 def _command(adapt: bool):

@@ -118,10 +118,10 @@ def build_report(config: ReportConfig, store=None) -> Path:
         rows = []
         for r in run.iterations:
             bs = r.get("by_source", {})
-            rows.append([r["iteration"], r["tasks"], r["attempts"], f"{r['train_solved']} ({_pct(r['train_solved'] / max(1, r['tasks']))})",
+            rows.append([r["iteration"], r["tasks"], r["attempts"], r.get("unparsed", 0), f"{r['train_solved']} ({_pct(r['train_solved'] / max(1, r['tasks']))})",
                          _pct(r.get("test_pass_at_2")), r.get("new_skills", 0), r.get("library_size", 0),
                          " ".join(f"{k}:{v}" for k, v in sorted(bs.items())), r.get("wall_s", "")])
-        parts.append(_table(["iteration", "tasks", "attempts", "train solved", "test pass@2", "new skills", "library", "by source", "wall s"], rows))
+        parts.append(_table(["iteration", "tasks", "attempts", "unparsed", "train solved", "test pass@2", "new skills", "library", "by source", "wall s"], rows))
     else:
         parts.append("<p>No iteration has finished yet (metrics.json is empty).</p>")
 
