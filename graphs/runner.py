@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from mechacoder_soar import adaptation
 from mechacoder_soar.config import RunConfig
 from mechacoder_soar.context import RunContext
 from mechacoder_soar.oracle import Oracle
@@ -58,6 +59,8 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
         raise ValueError(f"suite {cfg.suite!r} selected no tasks")
     emit = on_event or (lambda kind, data: None)
     with contextlib.ExitStack() as stack:
+        if cfg.adapt:  # its own namespace, seeded from the base library (mechacoder_soar/adaptation.py)
+            library = adaptation.prepare(cfg, library, stack)
         if library is None:
             from skills_store import StoreConfig
             from skills_store.config import default_store_location
@@ -100,5 +103,7 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
                         emit("task", summary)
                 elif node == "score" and data:
                     emit("iteration", data["metrics"][0])
+        if cfg.adapt:
+            emit("adapt", adaptation.finish(cfg, library, rd))
         emit("done", {"wall_s": time.time() - t0})
     return rd.metrics()

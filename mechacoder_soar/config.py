@@ -34,7 +34,10 @@ class RunConfig:
     hindsight_diverse: int = 5      # ... and output-distinct lowest half (SOAR: 25 + 25)
     refine_pairs_per_bin: int = 2
     learn: bool = True              # False: search and score only (evaluation at a fixed library)
-    adapt: bool = False             # test-time adaptation: learn from pseudo-labels only
+    adapt: bool = False             # `soar adapt`: learn into `namespace`, seeded from the base library
+    adapt_from: str | None = None   # adapt: the store holding the base library (None: `store`)
+    base_namespace: str = "default" # adapt: the base library's namespace (left untouched unless merge)
+    merge: bool = False             # adapt: fold the learned skills into the base at the end
     search_time_s: float = 20.0     # library search: time limit per task per call
     search_budget: int = 20_000     # library search: candidate programs per task per call (the
                                     # machine-independent budget; the time limit is a safety cap)

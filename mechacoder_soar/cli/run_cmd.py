@@ -12,9 +12,10 @@ from .common import STORE_HELP, emit_json, fail
 
 def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[str], iterations: int,
          budget_sample: int, budget_refine: int, proposer: str, api_base: Optional[str], store: Optional[str],
-         namespace: str, run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
+         namespace: Optional[str], run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
          search_time: float, search_budget: int, k_skills: int, seed: int, temperature: float, max_tokens: int,
-         executor: str = "local", ray_address: Optional[str] = None) -> None:
+         executor: str = "local", ray_address: Optional[str] = None, from_store: Optional[str] = None,
+         base_namespace: str = "default", merge: bool = False) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -23,10 +24,17 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
     from mechacoder_soar.distributed.ray_search import RayUnavailableError  # imports no ray
     from skills_store import StoreError
 
+    if not adapt and (from_store or merge or base_namespace != "default"):
+        fail("--from, --base-namespace and --merge are options of `soar adapt`")
+    if adapt and namespace is None:
+        from mechacoder_soar.adaptation import adapt_namespace
+
+        namespace = adapt_namespace(run_dir)
     cfg = RunConfig(
+        adapt_from=from_store, base_namespace=base_namespace, merge=merge,
         suite=suite, limit=limit, task_ids=[t for t in (task_ids or "").split(",") if t], iterations=iterations,
         budget_sample=budget_sample, budget_refine=budget_refine, proposer=proposer, api_base=api_base,
-        store=store, namespace=namespace, run_dir=run_dir, concurrency=concurrency, workers=workers,
+        store=store, namespace=namespace or "default", run_dir=run_dir, concurrency=concurrency, workers=workers,
         search_time_s=search_time, search_budget=search_budget, k_skills=k_skills, seed=seed, adapt=adapt, executor=executor,
         ray_address=ray_address, temperature=temperature, max_tokens=max_tokens,
     )
@@ -60,6 +68,8 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
             con.print(f"iteration {d['iteration']}: train-solved {d['train_solved']}/{d['tasks']}  "
                       f"test pass@2 {'n/a' if p2 is None else f'{p2:.1%}'}  new skills {d['new_skills']}  "
                       f"library {d['library_size']}{unparsed}  ({d['wall_s']:.0f} s)")
+        elif kind == "adapt":
+            con.print(adapt_line(d))
 
     try:
         with prog:
@@ -81,6 +91,25 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
     Console().print(t)
     _print_unsolved(metrics["iterations"][-1]["per_task"] if metrics["iterations"] else [])
     typer.echo(f"run directory: {run_dir}  (config.json, attempts.jsonl, metrics.json; `soar report {run_dir}`)")
+
+
+def adapt_line(d: dict) -> str:
+    """`soar adapt`'s verdict: the lift of its last iteration over its iteration 0, same budget."""
+    lift, base = d.get("lift") or {}, d["base"]
+    if not lift:
+        return "adapt: no iteration finished"
+    i0, fin = lift["iteration0"], lift["final"]
+
+    def p(x):
+        return "n/a" if x is None else f"{x:.1%}"
+
+    dp = lift["test_pass_at_2"]
+    merged = d.get("merged")
+    return (f"adapt: lift over iteration 0 at the same budget: train-solved {i0['train_solved']} -> {fin['train_solved']} "
+            f"({lift['train_solved']:+d}), test pass@2 {p(i0['test_pass_at_2'])} -> {p(fin['test_pass_at_2'])}"
+            + ("" if dp is None else f" ({100 * dp:+.1f} points)")
+            + f"; learned into namespace {d['namespace']!r}; base {base['namespace']!r} of {base['store']} "
+            + (f"merged: +{merged['added_to_base']} skills" if merged else "untouched (no --merge)"))
 
 
 def _print_unsolved(per_task: list[dict], show: int = 10) -> None:
@@ -106,7 +135,16 @@ def _command(adapt: bool):
         proposer: str = typer.Option("library", "--proposer", help="library (no LLM) | local/smollm2 | any litellm model"),
         api_base: Optional[str] = typer.Option(None, "--api-base", help="OpenAI-compatible server, e.g. a vLLM server."),
         store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
-        namespace: str = typer.Option("default", "--namespace"),
+        namespace: Optional[str] = typer.Option(
+            None, "--namespace", show_default=False,
+            help=("Namespace the run learns into (default: adapt-RUN_DIR_NAME, apart from the base library)." if adapt
+                  else "Namespace of the library (default: default).")),
+        from_store: Optional[str] = typer.Option(
+            None, "--from", hidden=not adapt, help="Store holding the base library (default: --store)."),
+        base_namespace: str = typer.Option("default", "--base-namespace", hidden=not adapt,
+                                           help="Namespace of the base library; left untouched unless --merge."),
+        merge: bool = typer.Option(False, "--merge", hidden=not adapt,
+                                   help="At the end, add the skills learned here to the base library."),
         run_dir: str = typer.Option("runs/latest", "--run-dir"),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --run-dir."),
         as_json: bool = typer.Option(False, "--json", help="Print metrics.json at the end."),
@@ -126,7 +164,9 @@ def _command(adapt: bool):
     ) -> None:
         _run(adapt, **{k: v for k, v in locals().items() if k != "adapt"})
 
-    cmd.__doc__ = ("Test-time adaptation: search + learn on target tasks whose test outputs are read only by the final scorer."
+    cmd.__doc__ = ("Test-time adaptation: start from a base library (--from STORE, --base-namespace NS), search + learn on "
+                   "target tasks in a namespace of its own (the base stays untouched unless --merge), and report the lift "
+                   "over its own iteration 0 at the same budget. Target test outputs are read only by the final scorer."
                    if adapt else "Run SOAR's sample -> refine -> vote -> learn loop over a task suite, feeding the skill library.")
     return cmd
 
