@@ -84,10 +84,9 @@ def prepare(cfg: RunConfig, library, stack: contextlib.ExitStack):
                          f"{cfg.base_namespace!r}: choose another --namespace (pass --merge to fold what it learns "
                          "into the base at the end)")
     if library is None:
-        from skills_store import StoreConfig
-        from skills_store.store import SkillStore
+        from .assembly import open_library
 
-        library = stack.enter_context(SkillStore(StoreConfig(location=_location(cfg), namespace=cfg.namespace)))
+        library = open_library(cfg, stack)
     with _base_store(cfg, library) as base:
         _copy(base, cfg.base_namespace, library, _namespace(cfg, library))
     return library
