@@ -92,7 +92,7 @@ def _record_attempts(lib, task: Task, attempts: list[Attempt], solved_ids: set[s
         rec = {"task_id": a.task_id, "iteration": a.iteration, "mode": a.mode, "proposer": a.proposer,
                "train_accuracy": a.train_accuracy}
         if a.id in solved_ids:
-            rec.update(code=a.code, passed=True, kind=task.kind, task_json=tjson)
+            rec.update(id=a.id, code=a.code, passed=True, kind=task.kind, task_json=tjson)
         lib.record_attempt(a.id, rec, a.context_skill_ids, a.mode, a.train_accuracy)  # partial credit
 
 
