@@ -46,22 +46,22 @@ def _same_store(a: str, b: str) -> bool:
     return Path(a).resolve() == Path(b).resolve()
 
 
-def base_location(cfg: RunConfig) -> str:
-    return cfg.adapt_from or _location(cfg)
+def base_location(cfg: RunConfig, library=None) -> str:
+    return cfg.adapt_from or _location(cfg, library)
 
 
 @contextlib.contextmanager
 def _base_store(cfg: RunConfig, library):
     """The store holding the base namespace: the run's own (already open) or the `--from` one."""
-    if _same_store(base_location(cfg), _location(cfg, library)):
+    if _same_store(base_location(cfg, library), _location(cfg, library)):
         yield library
         return
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
-    if "://" not in base_location(cfg) and not Path(base_location(cfg)).exists():
-        raise FileNotFoundError(f"--from {base_location(cfg)}: no such store")
-    with SkillStore(StoreConfig(location=base_location(cfg), namespace=cfg.base_namespace)) as base:
+    if "://" not in base_location(cfg, library) and not Path(base_location(cfg, library)).exists():
+        raise FileNotFoundError(f"--from {base_location(cfg, library)}: no such store")
+    with SkillStore(StoreConfig(location=base_location(cfg, library), namespace=cfg.base_namespace)) as base:
         yield base
 
 
@@ -79,7 +79,7 @@ def prepare(cfg: RunConfig, library, stack: contextlib.ExitStack):
     """Open the run's library in the adaptation namespace (unless given) and seed it from the
     base (an empty base is allowed: the run then starts from what its proposer seeds, e.g. the
     ARC primitives). Returns the open library."""
-    if _same_store(base_location(cfg), _location(cfg, library)) and cfg.base_namespace == _namespace(cfg, library):
+    if _same_store(base_location(cfg, library), _location(cfg, library)) and cfg.base_namespace == _namespace(cfg, library):
         raise ValueError(f"soar adapt learns into a namespace of its own, and --namespace is the base namespace "
                          f"{cfg.base_namespace!r}: choose another --namespace (pass --merge to fold what it learns "
                          "into the base at the end)")
@@ -115,7 +115,7 @@ def lift(cfg: RunConfig, iterations: list[dict]) -> dict[str, Any] | None:
 def finish(cfg: RunConfig, library, run_dir) -> dict[str, Any]:
     """Write the adaptation summary (base, namespace, lift, merge) into metrics.json."""
     summary: dict[str, Any] = {
-        "base": {"store": base_location(cfg), "namespace": cfg.base_namespace},
+        "base": {"store": base_location(cfg, library), "namespace": cfg.base_namespace},
         "namespace": _namespace(cfg, library), "store": _location(cfg, library), "merged": None,
     }
     with _base_store(cfg, library) as base:

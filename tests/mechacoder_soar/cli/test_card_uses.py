@@ -43,7 +43,11 @@ def arc_run(store: Path, run_dir: Path, tasks: str, *extra: str) -> dict:
 # ------------------------------------------------------------------ distillation end to end
 
 @pytest.mark.slow
+@pytest.mark.timeout(3000)  # CPU LoRA steps and SmolLM2 loads: minutes on a shared 2-core machine
 def test_run_export_train_then_the_adapter_proposes(tmp_path):
+    """`soar run` -> `distill export` -> `distill train` -> `soar run --proposer local/smollm2+ADAPTER`.
+    The adapter's completions (4 tokens: too few for a program, so the real model is weak by
+    construction) are journalled as unparsed error attempts, and REX refines one of them."""
     store = tmp_path / "store"
     m = arc_run(store, tmp_path / "run", TRANSPOSE)
     assert m["iterations"][0]["train_solved"] == 1
@@ -54,33 +58,19 @@ def test_run_export_train_then_the_adapter_proposes(tmp_path):
     assert TRANSPOSE in {row["task_id"] for row in rows} and manifest["counts"]["train"]["rows"] == len(rows)
     assert any(row["task_id"].startswith("hindsight:") for row in rows), r.stdout
     ok(soar("distill", "train", "--data", str(tmp_path / "sft"), "--out", str(tmp_path / "lora"), "--max-steps", "2",
-            "--batch-size", "1", "--max-seq-len", "1024"))
+            "--batch-size", "1", "--max-seq-len", "1024", timeout=1500))
     assert (tmp_path / "lora" / "adapter_config.json").exists()
     model = f"local/smollm2+{tmp_path / 'lora'}"
-    # max-tokens 4 cannot hold a program: the adapter's completion is journalled all the same
     ok(soar("run", "--proposer", model, "--suite", "arc1-train", "--limit", "1", "--iterations", "1",
-            "--budget-sample", "1", "--budget-refine", "0", "--max-tokens", "4", "--temperature", "0",
-            "--store", str(tmp_path / "store2"), "--run-dir", str(tmp_path / "run2")))
-    [rec] = records(tmp_path / "run2")
-    assert rec["model"] == model and rec["meta"]["completion"] == rec["code"]
+            "--budget-sample", "1", "--budget-refine", "1", "--max-tokens", "4", "--temperature", "0",
+            "--store", str(tmp_path / "store2"), "--run-dir", str(tmp_path / "run2"), timeout=1500))
+    sample, refine = sorted(records(tmp_path / "run2"), key=lambda x: x["mode"] != "sample")
+    assert {sample["model"], refine["model"]} == {model}
+    for rec in (sample, refine):  # every completion is an attempt, with its raw text
+        assert rec["code"] == rec["meta"]["completion"] and rec["meta"]["unparsed"] and rec["error"].startswith("unparsed")
+    assert refine["parent_id"] == sample["id"]  # REX picked the unparsed attempt to repair
     row = json.loads((tmp_path / "run2" / "metrics.json").read_text())["iterations"][0]
-    assert row["attempts"] == 1 and row["unparsed"] == int(bool(rec["meta"].get("unparsed")))
-    assert rec["meta"].get("unparsed") and rec["error"].startswith("unparsed")
-
-
-@pytest.mark.slow
-def test_real_smollm2_unparsable_completions_are_attempts(tmp_path):
-    """A weak model's output: every completion is in attempts.jsonl with its raw text, and the
-    ones without a program are error attempts counted as `unparsed`."""
-    run_dir = tmp_path / "run"
-    ok(soar("run", "--proposer", "local/smollm2", "--suite", "arc1-train", "--task-ids", FLIP, "--iterations", "1",
-            "--budget-sample", "2", "--budget-refine", "1", "--max-tokens", "24", "--temperature", "0",
-            "--store", str(tmp_path / "store"), "--run-dir", str(run_dir)))
-    recs = records(run_dir)
-    assert len(recs) == 3 and all(r["meta"]["completion"] for r in recs)
-    unparsed = [r for r in recs if r["meta"].get("unparsed")]
-    assert all(r["code"] == r["meta"]["completion"] and r["error"].startswith("unparsed") for r in unparsed)
-    assert json.loads((run_dir / "metrics.json").read_text())["iterations"][0]["unparsed"] == len(unparsed) >= 1
+    assert row["attempts"] == 2 and row["unparsed"] == 2
 
 
 # ------------------------------------------------------------------ Terminal-Bench without an LLM
