@@ -1,21 +1,23 @@
-"""Does what the library learned on train tasks make the search cheaper on eval tasks?
+"""Does what the library learned make the search cheaper on tasks it never saw, at every budget?
 
-    .venv/bin/python benchmarks/search_transfer.py --train-limit 200 --iterations 2 --eval-limit 100 --max-budget 20000
+    .venv/bin/python benchmarks/search_transfer.py --train-limit 40 --iterations 2 --eval-limit 40 --max-budget 20000
     .venv/bin/python benchmarks/search_transfer.py --library STORE_DIR --eval-limit 100   # a library learned before
+    .venv/bin/python benchmarks/search_transfer.py --library STORE_DIR --final            # all 400 arc1-eval tasks
 
-`self_improvement.py` asks whether eval pass@2 rises at one fixed budget; this asks the question
-under it, DreamCoder's: at every budget. Each eval task is searched once per condition up to
---max-budget candidate programs, recording when (in evaluations) each train-correct program was
-found; the search is deterministic, so "solved within B evaluations" for every B <= max-budget
-falls out of that one run. Conditions, both through the library proposer's own steering code:
+Under the development protocol (mechacoder_soar/arc/protocol.py): the library is learned on
+arc1-train:learn and measured on arc1-train:transfer; arc1-eval only with --final, all of it.
+`self_improvement.py` follows the library iteration by iteration; this compares two libraries (the
+seeds alone and a learned one, e.g. from an earlier run) up to a larger budget. Each task is
+searched once per condition up to --max-budget candidate programs, steered exactly as the library
+proposer steers it, recording when each train-correct program was found
+(benchmarks/transfer_eval.py), so one run gives every smaller budget:
 
-    seed     a library holding only the seed skills (iteration 0): retrieval order, no prior
-    learned  the learned library: retrieval order, learned compositions, learned primitive prior
+    seed     a library holding only the seed skills (iteration 0)
+    learned  the learned library (retrieval order, learned compositions, learned prior, and
+             whatever else the proposer's steering takes from the library)
 
-Prints, per budget, train-solved (a train-correct program found) and pass@2 (one of the first two
-train-correct programs found is right on the test output) for both, and for tasks both solve the
-evaluations each needed. Near misses are not counted (the loop would also submit those). Writes
-JSON and a plot of solved-vs-budget next to it (--out).
+Prints, per budget, train-solved and pass@2 (ARC Prize's rule) for both, and for tasks both solve
+the evaluations each needed. Writes JSON and a plot of solved-vs-budget next to it (--out).
 """
 from __future__ import annotations
 
@@ -26,172 +28,144 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BUDGETS = (25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
-
-
-def search_task(pairs: list, tests: list, test_outputs: list, order: list, extras: list, prior: dict,
-                budget: int, time_cap: float) -> dict:
-    """One deterministic search; when each train-correct program was found, and if it is right on test."""
-    from mechacoder_soar.library_search.search import SearchConfig, search
-
-    res = search(pairs, tests, SearchConfig(budget=budget, time_limit_s=time_cap), order=order,
-                 extra_programs=extras, prior=prior)
-    found = sorted((c.found_at, c.test_outputs == test_outputs) for c in res.candidates if c.fully_correct)
-    return {"found": found, "evaluated": res.n_evaluated, "exhausted": res.exhausted,
-            "seconds": round(res.elapsed_s, 2)}
+import transfer_eval as te  # noqa: E402
 
 
-def train_library(location: str, args) -> None:
-    from graphs.runner import run_loop
-    from mechacoder_soar.config import RunConfig
-    from skills_store import StoreConfig
-    from skills_store.store import SkillStore
-
-    with SkillStore(StoreConfig(location=location)) as lib:
-        for it in range(1, args.iterations + 1):
-            cfg = RunConfig(suite=args.train_suite, limit=args.train_limit, iterations=it, run_dir=str(Path(location).parent / "train"),
-                            proposer="library", search_budget=args.train_budget, search_time_s=60.0, concurrency=2)
-            m = run_loop(cfg, library=lib, resume=it > 1)
-            print(f"train iteration {it}: train-solved {m['iterations'][-1]['train_solved']}, "
-                  f"library {lib.stats()['skills']}", flush=True)
-
-
-def steering(location: str, tasks: list) -> list[tuple[list, list, dict]]:
-    """(order, learned compositions, prior) per task, exactly as the library proposer computes them."""
-    from mechacoder_soar.proposers.library import LibrarySearchConfig, LibrarySearchProposer, ensure_seed_skills
-    from skills_store import StoreConfig
-    from skills_store.store import SkillStore
-
-    with SkillStore(StoreConfig(location=location)) as lib:
-        ensure_seed_skills(lib)
-        prop = LibrarySearchProposer(lib, LibrarySearchConfig(processes=1))
-        return [(st.order, st.extras, st.prior) for st in (prop.steer(t, []) for t in tasks)]
-
-
-def at_budget(r: dict, b: int) -> tuple[bool, bool]:
-    found = [ok for at, ok in r["found"] if at <= b]
-    return bool(found), any(found[:2])
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--library", help="a learned store directory to evaluate (copied; never written)")
-    ap.add_argument("--train-suite", default="arc1-train")
-    ap.add_argument("--train-limit", type=int, default=200)
+    ap.add_argument("--train-suite", default="arc1-train:learn")
+    ap.add_argument("--train-limit", type=int, default=40)
     ap.add_argument("--iterations", type=int, default=2)
     ap.add_argument("--train-budget", type=int, default=5000, help="candidate programs per search call while learning")
-    ap.add_argument("--eval-suite", default="arc1-eval")
-    ap.add_argument("--eval-limit", type=int, default=100)
+    ap.add_argument("--eval-suite", default="arc1-train:transfer")
+    ap.add_argument("--eval-limit", type=int, default=None, help="first N eval tasks (sorted ids; default 40, all with --final)")
+    ap.add_argument("--final", action="store_true", help="evaluate on all 400 arc1-eval tasks (the final table)")
     ap.add_argument("--max-budget", type=int, default=20000, help="candidate programs per eval search")
     ap.add_argument("--time-cap", type=float, default=600.0, help="seconds per eval search (a safety cap, not the budget)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None)
     ap.add_argument("--report", metavar="JSON", help="only re-print and re-plot an earlier run's JSON (to --out, or over it)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.final:
+        args.eval_suite = "arc1-eval"
+    elif args.eval_limit is None:
+        args.eval_limit = 40
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if args.report:
         old = json.loads(Path(args.report).read_text())
         args.out, args.eval_suite, args.max_budget = args.out or args.report, old["args"]["eval_suite"], old["args"]["max_budget"]
         report(old["results"], old["tasks"], args, old["args"])
         return
+    from skills_store import StoreConfig
+    from skills_store.store import SkillStore
 
-    from mechacoder_soar.suites import load_tasks
-
+    tasks = te.select_tasks(args.eval_suite, args.eval_limit, final=args.final)  # protocol check before any work
     work = Path(tempfile.mkdtemp(prefix="search_transfer_"))
-    learned = str(work / "learned")
+    learned = work / "learned"
     if args.library:
         shutil.copytree(args.library, learned, ignore=shutil.ignore_patterns(".soar.lock"))
     else:
         t = time.time()
-        train_library(learned, args)
+        with SkillStore(StoreConfig(location=str(learned))) as lib:
+            te.learn_iterations(lib, args.train_suite, args.train_limit, args.iterations, work / "train",
+                                budget=args.train_budget, concurrency=args.workers,
+                                on_iteration=lambda it, r: print(f"train iteration {it}: train-solved {r['train_solved']}, "
+                                                                 f"library {lib.stats()['skills']}", flush=True))
         print(f"trained in {time.time() - t:.0f} s", flush=True)
-    tasks = load_tasks(args.eval_suite, args.eval_limit)
-    conditions = {"seed": steering(str(work / "seed"), tasks), "learned": steering(learned, tasks)}
-    n_learned = sum(1 for o, e, p in conditions["learned"] if e)
-    print(f"{len(tasks)} eval tasks; learned compositions retrieved for {n_learned}; "
-          f"prior over {len(conditions['learned'][0][2])} primitives", flush=True)
-
     results: dict[str, list[dict]] = {}
-    with ProcessPoolExecutor(args.workers) as ex:
-        for name, steer in conditions.items():
-            t = time.time()
-            futs = [ex.submit(search_task, [(e.input, e.output) for e in task.train], task.test_inputs,
-                              task.test_outputs, order, extras, prior, args.max_budget, args.time_cap)
-                    for task, (order, extras, prior) in zip(tasks, steer)]
-            results[name] = []
-            for i, f in enumerate(futs, 1):
-                results[name].append(f.result())
-                if i % 10 == 0 or i == len(futs):
-                    print(f"  {name}: {i}/{len(futs)} tasks, {time.time() - t:.0f} s", flush=True)
-            capped = sum(r["exhausted"] == "time" for r in results[name])
-            if capped:
-                print(f"  {name}: {capped} searches hit the time cap before the budget (raise --time-cap)", flush=True)
-
+    for name, location in (("seed", work / "seed"), ("learned", learned)):
+        with SkillStore(StoreConfig(location=str(location))) as lib:
+            steers = te.steer_all(lib, tasks)
+        if name == "learned":
+            print(f"{len(tasks)} eval tasks; learned compositions retrieved for "
+                  f"{sum(1 for s in steers if s['extra_programs'])}", flush=True)
+        results[name] = te.search_all(tasks, steers, args.max_budget, args.time_cap, args.workers, label=name)
     args.out = args.out or str(work / "search_transfer.json")
     report(results, [t.id for t in tasks], args, vars(args))
 
 
+def first_found(r: dict) -> int | None:
+    return r["found"][0][0] if r["found"] else None
+
+
+def compare(results: dict[str, list[dict]], task_ids: list[str]) -> dict:
+    """For tasks both conditions solve: evaluations to the first train-correct program; and the
+    tasks one condition solves within the largest budget and the other does not."""
+    seed, learned = results["seed"], results["learned"]
+    both = [(first_found(s), first_found(l)) for s, l in zip(seed, learned) if s["found"] and l["found"]]
+    out = {"solved_by_both": len(both),
+           "gained": [t for s, l, t in zip(seed, learned, task_ids) if l["found"] and not s["found"]],
+           "lost": [t for s, l, t in zip(seed, learned, task_ids) if s["found"] and not l["found"]]}
+    if both:
+        ratios = [l / max(s, 1) for s, l in both]
+        out.update(median_evals_seed=statistics.median(s for s, _ in both),
+                   median_evals_learned=statistics.median(l for _, l in both),
+                   median_ratio_learned_over_seed=round(statistics.median(ratios), 3),
+                   cheaper=sum(r < 1 for r in ratios), dearer=sum(r > 1 for r in ratios))
+    return out
+
+
 def report(results: dict[str, list[dict]], task_ids: list[str], args, run_args: dict) -> None:
     """The table, the summary, the JSON and the plot, from one run's per-task results."""
-    conditions = list(results)
     n = len(task_ids)
-    budgets = [b for b in BUDGETS if b < args.max_budget] + [args.max_budget]
-    table = []
-    print(f"\n{'budget':>8} | {'seed solved':>11} {'pass@2':>7} | {'learned solved':>14} {'pass@2':>7}")
-    for b in budgets:
-        row = {"budget": b}
-        for name in conditions:
-            hits = [at_budget(r, b) for r in results[name]]
-            row[name] = {"train_solved": sum(s for s, _ in hits), "pass_at_2": sum(p for _, p in hits) / n}
-        table.append(row)
-        print(f"{b:>8} | {row['seed']['train_solved']:>11} {row['seed']['pass_at_2']:>7.1%} | "
-              f"{row['learned']['train_solved']:>14} {row['learned']['pass_at_2']:>7.1%}")
-    both = [(s["found"][0][0], l["found"][0][0], t) for s, l, t in zip(results["seed"], results["learned"], task_ids)
-            if s["found"] and l["found"]]
-    gained = [t for s, l, t in zip(results["seed"], results["learned"], task_ids) if l["found"] and not s["found"]]
-    lost = [t for s, l, t in zip(results["seed"], results["learned"], task_ids) if s["found"] and not l["found"]]
-    summary = {"solved_by_both": len(both), "gained": gained, "lost": lost}
-    if both:
-        ratios = [l / s for s, l, _ in both]
-        summary.update(median_evals_seed=statistics.median(s for s, _, _ in both),
-                       median_evals_learned=statistics.median(l for _, l, _ in both),
-                       median_ratio_learned_over_seed=round(statistics.median(ratios), 3),
-                       cheaper=sum(r < 1 for r in ratios), dearer=sum(r > 1 for r in ratios))
-        print(f"\nsolved by both: {len(both)}; evaluations to the first train-correct program, median: "
+    budgets = te.budgets_up_to(args.max_budget)
+    curves = {name: te.curve(res, budgets) for name, res in results.items()}
+    table = [{"budget": b, **{name: {"train_solved": curves[name][i]["train_solved"],
+                                     "pass_at_2": curves[name][i]["pass_at_2"]} for name in curves}}
+             for i, b in enumerate(budgets)]
+    print(f"\n{args.eval_suite}, {n} tasks (pass@2: ARC Prize's rule, tasks)")
+    print(f"{'budget':>8} | {'seed solved':>11} {'pass@2':>7} | {'learned solved':>14} {'pass@2':>7}")
+    for row in table:
+        print(f"{row['budget']:>8} | {row['seed']['train_solved']:>11} {row['seed']['pass_at_2']:>7} | "
+              f"{row['learned']['train_solved']:>14} {row['learned']['pass_at_2']:>7}")
+    summary = compare(results, task_ids)
+    if summary["solved_by_both"]:
+        print(f"\nsolved by both: {summary['solved_by_both']}; evaluations to the first train-correct program, median: "
               f"seed {summary['median_evals_seed']}, learned {summary['median_evals_learned']} "
               f"(per-task ratio median {summary['median_ratio_learned_over_seed']}; cheaper on {summary['cheaper']}, "
               f"dearer on {summary['dearer']})")
-    print(f"gained by learning: {gained or 'none'}; lost: {lost or 'none'}")
-
+    print(f"gained by learning: {summary['gained'] or 'none'}; lost: {summary['lost'] or 'none'}")
     out = Path(args.out)
     out.write_text(json.dumps({"args": run_args, "table": table, "summary": summary,
                                "tasks": task_ids, "results": results}, indent=1))
-    try:
-        import matplotlib
+    plot(table, n, args.eval_suite, out.with_suffix(".png"))
+    print(f"wrote {out} and {out.with_suffix('.png')}")
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for name in conditions:
-            ax.plot(budgets, [r[name]["train_solved"] for r in table], marker="o", label=f"{name}: train-solved")
-            ax.plot(budgets, [r[name]["pass_at_2"] * n for r in table], ls="--", marker=".", label=f"{name}: pass@2 (tasks)")
-        ax.set_xscale("log")
-        ax.set_xlabel("candidate programs per task (budget)")
-        ax.set_ylabel(f"eval tasks of {n}")
-        ax.set_title(f"{args.eval_suite}: seed vs learned library")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out.with_suffix(".png"), dpi=120)
-        print(f"wrote {out} and {out.with_suffix('.png')}")
-    except ImportError:
-        print(f"wrote {out} (no matplotlib: no plot)")
+def plot(table: list[dict], n: int, suite: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    budgets = [r["budget"] for r in table]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name in ("seed", "learned"):
+        line, = ax.plot(budgets, [r[name]["train_solved"] for r in table], marker="o", label=f"{name}: train-solved")
+        ax.plot(budgets, [r[name]["pass_at_2"] for r in table], ls=":", marker=".", color=line.get_color(),
+                label=f"{name}: pass@2")
+    ax.set_xscale("log")
+    ax.set_xticks(budgets, [f"{b:,}" for b in budgets], fontsize=7)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("candidate programs per task (budget)")
+    ax.set_ylabel(f"tasks of {n}")
+    ax.set_title(f"{suite}: seed vs learned library")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
-    main()
+    te.run_main(main)

@@ -17,6 +17,7 @@ from typing import Any
 
 from skills_store.schema import SkillIn
 
+from .arc.scoring import solved_at_2
 from .context import RunContext
 from .diversity import DiversityConfig, program_diversity
 from .domain import Attempt, Task
@@ -112,8 +113,15 @@ def learn_iteration(ctx: RunContext, iteration: int, summaries: list[dict]) -> d
             "library_size": after["skills"], "library_before": before, "by_source": after["by_source"]}
 
 
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
 def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], learned: dict, wall_s: float) -> dict:
-    """The scorer: the only place hidden test outputs are read (through the Oracle)."""
+    """The scorer: the only place hidden test outputs are read (through the Oracle). test_pass_at_2
+    is the fraction of tasks solved under ARC Prize's rule (every test output right within the two
+    submissions); test_inputs_hit_at_2, the mean per-task fraction of test inputs hit, is kept as
+    partial credit under its own name."""
     all_attempts: list[Attempt] = []
     scores = []
     for s in summaries:
@@ -123,9 +131,11 @@ def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], lear
             if has and not a.error:
                 a = a.model_copy(update={"test_correct": ctx.oracle.test_correct(a.task_id, a.test_outputs)})
             all_attempts.append(a)
-        p2 = ctx.oracle.pass_at_2(s["task_id"], s["submissions"]) if has else None
+        hits = ctx.oracle.inputs_hit_at_2(s["task_id"], s["submissions"]) if has else None
+        p2 = None if hits is None else float(solved_at_2(hits))
         scores.append(p2)
-        s["test_pass_at_2"] = p2
+        s["test_pass_at_2"] = p2  # ARC Prize's rule: 1.0 only when every test output is right
+        s["test_inputs_hit_at_2"] = None if not hits else sum(hits) / len(hits)  # partial credit, not pass@2
     ctx.run_dir.finalize(all_attempts)
     scored = [x for x in scores if x is not None]
     div = program_diversity(all_attempts)
@@ -139,11 +149,13 @@ def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], lear
         # completions without a usable program: journalled as error attempts, never executed
         "unparsed": sum(1 for a in all_attempts if a.meta.get("unparsed")),
         "test_pass_at_2": (sum(scored) / len(scored)) if scored else None,
+        "test_inputs_hit_at_2": _mean([s["test_inputs_hit_at_2"] for s in summaries if s.get("test_inputs_hit_at_2") is not None]),
         "new_skills": learned.get("new_skills", 0), "library_size": learned.get("library_size", 0),
         "by_source": learned.get("by_source", {}), "wall_s": round(wall_s, 2),
         "diversity": div, "diversity_collapsed": collapsed,
-        "per_task": [{**{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
-                                           "test_pass_at_2", "best_attempt_id")}, "failure": s.get("failure")}
+        "per_task": [{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
+                                        "test_pass_at_2", "best_attempt_id")}
+                     | {"test_inputs_hit_at_2": s.get("test_inputs_hit_at_2"), "failure": s.get("failure")}
                      for s in summaries],
     }
     ctx.run_dir.write_iteration_metrics(row)

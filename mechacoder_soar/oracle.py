@@ -26,13 +26,18 @@ class Oracle:
         self.reads.append((phase, task_id))
         return [o == e for o, e in zip(test_outputs, t.test_outputs)] + [False] * max(0, len(t.test_outputs) - len(test_outputs))
 
-    def pass_at_2(self, task_id: str, submissions: list[list[Any]], phase: str = "score") -> float | None:
-        """ARC scoring: a test input counts if either submission got it; task score = fraction of inputs."""
+    def inputs_hit_at_2(self, task_id: str, submissions: list[list[Any]], phase: str = "score") -> list[bool] | None:
+        """Per test input: did either of the first two submissions get it exactly?"""
         t = self.tasks[task_id]
         if t.test_outputs is None:
             return None
         self.reads.append((phase, task_id))
-        if not t.test_outputs:
-            return 0.0
-        hit = [any(i < len(s) and s[i] == e for s in submissions[:2]) for i, e in enumerate(t.test_outputs)]
-        return sum(hit) / len(hit)
+        return [any(i < len(s) and s[i] == e for s in submissions[:2]) for i, e in enumerate(t.test_outputs)]
+
+    def pass_at_2(self, task_id: str, submissions: list[list[Any]], phase: str = "score") -> bool | None:
+        """ARC Prize's rule: the task counts only when every test output is right within two
+        submissions (`arc.scoring.solved_at_2`)."""
+        from .arc.scoring import solved_at_2
+
+        hits = self.inputs_hit_at_2(task_id, submissions, phase)
+        return None if hits is None else solved_at_2(hits)

@@ -5,9 +5,10 @@ pool (45% -> 52% on ARC-AGI-1 eval). Here the pool is any list of scored `Attemp
 from one or more run directories' attempts.jsonl), so this runs after the loop, never inside it.
 
 Scores use each attempt's `test_correct` (written by the scorer): a vote group's programs share
-their test outputs, so any member's correctness is the group's. Per task:
-  vote     = fraction of test inputs hit by either of the top-2 vote groups (ARC pass@2);
-  oracle   = fraction of test inputs some program in the pool got right (best possible selection);
+their test outputs, so any member's correctness is the group's. Per task, each 1 or 0 under ARC
+Prize's rule (a task counts only when every test output is right; `arc.scoring.solved_at_2`):
+  vote     = every test input hit by one of the top-2 vote groups (pass@2);
+  oracle   = every test input right in some program of the pool (best possible selection);
   gap      = oracle - vote: what a perfect selector would add over the vote.
 Tasks whose attempts carry no test correctness (no hidden answers) are left out and counted.
 """
@@ -17,6 +18,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
+from .arc.scoring import solved_at_2
 from .domain import Attempt
 from .vote import weighted_vote
 
@@ -54,7 +56,7 @@ def task_scores(attempts: list[Attempt]) -> tuple[float, float] | None:
         for i, ok in enumerate(tc[:n]):
             hit[i] = hit[i] or bool(ok)
     oracle = [any(i < len(a.test_correct or []) and a.test_correct[i] and not a.error for a in scored) for i in range(n)]
-    return sum(hit) / n, sum(oracle) / n
+    return float(solved_at_2(hit)), float(solved_at_2(oracle))
 
 
 def score_pool(attempts: Iterable[Attempt]) -> PoolScore:

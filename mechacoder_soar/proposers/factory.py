@@ -24,8 +24,16 @@ class ByKind:
     def refine(self, task, parent, skills, n, seed=0):
         return self._for(task).refine(task, parent, skills, n, seed)
 
+    def _all(self) -> list:
+        return list({id(p): p for p in [*self.proposers.values(), self.default]}.values())
+
+    def start_task(self, task_id: str) -> None:
+        for p in self._all():
+            if hasattr(p, "start_task"):
+                p.start_task(task_id)
+
     def close(self) -> None:
-        for p in {id(p): p for p in [*self.proposers.values(), self.default]}.values():
+        for p in self._all():
             if hasattr(p, "close"):
                 p.close()
 
@@ -52,8 +60,6 @@ def _library_proposer(cfg: RunConfig, library, kinds: set[str]):
             return terminal
     if "arc" in kinds:
         ensure_seed_skills(library)
-    search = LibrarySearchProposer(library, LibrarySearchConfig(time_limit_s=cfg.search_time_s,
-                                                                budget=cfg.search_budget,
-                                                                max_depth=cfg.search_depth,
-                                                                processes=cfg.concurrency))
+    # one search process per task searched at once
+    search = LibrarySearchProposer(library, LibrarySearchConfig(search=cfg.search, processes=cfg.concurrency))
     return ByKind({"terminal": terminal}, search) if terminal else search

@@ -57,6 +57,12 @@ class TerminalLibraryProposer:
         self._tried: dict[str, set[str]] = {}  # task id -> hashes of scripts proposed for it
         self._lock = threading.Lock()
 
+    def start_task(self, task_id: str) -> None:
+        """A new iteration's search of the task: its scripts may be proposed again (the library,
+        and so the ranking, has changed since)."""
+        with self._lock:
+            self._tried.pop(task_id, None)
+
     def _fresh(self, task: Task, proposals: list[Proposal], n: int) -> list[Proposal]:
         """Up to n proposals whose script was not proposed for this task before (by code hash)."""
         out = []

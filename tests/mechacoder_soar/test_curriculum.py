@@ -19,8 +19,9 @@ from mechacoder_soar.cli import app
 from mechacoder_soar.curriculum import (CurriculumConfig, CurriculumError, hard_task_ids, measure_student,
                                         prefix_stones, run_curriculum_for_run, split_hard)
 from mechacoder_soar.domain import Attempt, Example, Task, attempt_id
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.library_search.primitives import render_program, run_steps
-from mechacoder_soar.proposers.library import ensure_seed_skills
+from mechacoder_soar.proposers.library import LibrarySearchConfig, ensure_seed_skills
 
 pytestmark = pytest.mark.store_backends("embedded")  # the engine's logic, not the backend, is under test
 
@@ -80,9 +81,10 @@ def run_dir(tmp_path):
     return rd
 
 
-def cfg(**kw):
-    base = dict(holdout_ids=("H",), repeats=1, search_time_s=2.0, search_budget=400, max_depth=1, k_retrieve=200,
-                generators=("hindsight", "prefix"))
+def cfg(time_limit_s=2.0, budget=400, max_depth=1, **kw):
+    student = LibrarySearchConfig(search=SearchConfig(time_limit_s=time_limit_s, budget=budget, max_depth=max_depth),
+                                  k_retrieve=200)
+    base = dict(holdout_ids=("H",), repeats=1, student=student, generators=("hindsight", "prefix"))
     base.update(kw)
     return CurriculumConfig(**base)
 
@@ -138,5 +140,34 @@ def test_student_and_generators_units(run_dir, store):
     with pytest.raises(CurriculumError, match="unknown stepping-stone"):
         CurriculumConfig(generators=("magic",))
     ensure_seed_skills(store)
-    m = measure_student(store, [_task("H", UP_FLIP, 1).public()], cfg(max_depth=2, search_budget=5000, search_time_s=5.0))
+    m = measure_student(store, [_task("H", UP_FLIP, 1).public()], cfg(max_depth=2, budget=5000, time_limit_s=5.0))
     assert m.rate == 1.0  # at depth 2 the student solves H alone: the depth-1 setup is what makes stones matter
+
+
+def test_caller_made_batches_and_no_stones_from_held_out_tasks(run_dir, store):
+    """The stepping-stones benchmark makes batches from fewer sources and passes them in; stones
+    made from a held-out task would measure the student on its own answers, and are refused."""
+    from mechacoder_soar.curriculum import make_batches, run_curriculum
+    from mechacoder_soar.report.rundata import load_run
+    from mechacoder_soar.suites import load_tasks
+
+    ensure_seed_skills(store)
+    run = load_run(run_dir)
+    tasks = {t.id: t.public() for t in load_tasks(run.config["suite"])}
+    c = cfg(dry_run=True)
+    only_a = make_batches([tasks["A"]], run.by_task(), c)
+    out = run_curriculum(tasks, run.iterations, run.attempts, store, c, batches=only_a)
+    assert out["sources"] == ["A"] and [b["name"] for b in out["batches"]] == [b.name for b in only_a]
+    assert out["summary"]["grounded_rate"] == 1.0
+    h_attempt = _attempt(_task("H", UP_FLIP, 1), [("scale_up", {"ky": 2, "kx": 2}), ("transpose", {})])
+    from_h = make_batches([tasks["H"]], {"H": [h_attempt]}, c)
+    assert from_h
+    with pytest.raises(CurriculumError, match="held-out task"):
+        run_curriculum(tasks, run.iterations, run.attempts, store, c, batches=from_h)
+
+
+def test_cli_refuses_a_run_on_held_out_eval_tasks(run_dir, store_dir):
+    conf = json.loads((run_dir / "config.json").read_text())
+    (run_dir / "config.json").write_text(json.dumps({**conf, "suite": "arc1-eval"}))
+    r = CliRunner().invoke(app, ["curriculum", "--run-dir", str(run_dir), "--store", str(store_dir), "--dry-run"])
+    assert r.exit_code == 2 and "held out for the final table" in r.output

@@ -39,3 +39,14 @@ def test_pooling_across_iterations_and_proposers_lifts_the_vote():
 
 def test_errors_never_count_for_the_oracle():
     assert task_scores([att(1, out=G1, ok=True, error="boom")]) == (0.0, 0.0)
+
+
+def test_a_task_counts_only_when_every_test_output_is_right():
+    # two test inputs; the top-2 vote groups hit input 0 only: half the inputs, but not pass@2
+    def two(i, out, ok):
+        return Attempt(id=f"m{i}", task_id="m", code=f"m{i}", test_outputs=out, train_accuracy=1.0,
+                       train_correct=[True], test_correct=ok)
+    half = [two(1, [[[1]], [[1]]], [True, False]), two(2, [[[1]], [[2]]], [True, False])]
+    assert task_scores(half) == (0.0, 0.0)
+    # one group right on input 0, the other on input 1: both within two submissions -> solved
+    assert task_scores([two(1, [[[1]], [[1]]], [True, False]), two(2, [[[2]], [[2]]], [False, True])]) == (1.0, 1.0)

@@ -57,8 +57,8 @@ def test_score_outputs_and_pass_at_2():
     assert s.train_accuracy == pytest.approx((len(right) - 1) / len(right))
     assert s.test_correct == [True]
     assert score_outputs(task.public(), right, [[[0]]]).test_correct is None
-    assert pass_at_2(task, [[[[0]]], task.test_outputs]) == [True]
-    assert pass_at_2(task, [[[[0]]], [None]]) == [False]
+    assert pass_at_2(task, [[[[0]]], task.test_outputs]) is True
+    assert pass_at_2(task, [[[[0]]], [None]]) is False
     with pytest.raises(ValueError, match="no test outputs"):
         pass_at_2(task.public(), [[[[0]]]])
     with pytest.raises(ValueError, match="train outputs"):

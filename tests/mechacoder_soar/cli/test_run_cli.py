@@ -55,4 +55,18 @@ def test_search_budget_is_counted_in_programs_and_recorded(tmp_path):
                            "--concurrency", "1", "--store", str(tmp_path / "store"), "--run-dir", str(run_dir),
                            "--json"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads((run_dir / "config.json").read_text())["search_budget"] == 40
+    assert json.loads((run_dir / "config.json").read_text())["search"]["budget"] == 40
+
+
+def test_development_runs_refuse_eval_suites(tmp_path):
+    """`soar run` / `soar adapt` on an eval suite need --final, and --final takes the whole suite;
+    nothing is searched or written before the refusal."""
+    cases = [(["run", "--suite", "arc1-eval", "--limit", "5"], "held out for the final table"),
+             (["adapt", "--suite", "arc2-eval"], "held out for the final table"),
+             (["run", "--suite", "arc1-eval", "--final", "--limit", "40"], "drop --limit"),
+             (["run", "--suite", "arc2-train"], "arc2-train:learn"),
+             (["run", "--suite", "arc1-train:learn", "--final"], "--final is for the held-out eval suites")]
+    for args, msg in cases:
+        r = subprocess.run([SOAR, *args, "--run-dir", str(tmp_path / "run")], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and msg in r.stderr, (args, r.stderr[-2000:])
+        assert not (tmp_path / "run").exists()
