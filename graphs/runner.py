@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from mechacoder_soar import adaptation
 from mechacoder_soar.assembly import open_run
 from mechacoder_soar.config import RunConfig
 from mechacoder_soar.run_dir import RunDir
@@ -42,6 +43,8 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
         raise ValueError(f"suite {cfg.suite!r} selected no tasks")
     emit = on_event or (lambda kind, data: None)
     with contextlib.ExitStack() as stack:
+        if cfg.adapt:  # its own namespace, seeded from the base library (mechacoder_soar/adaptation.py)
+            library = adaptation.prepare(cfg, library, stack)
         ctx = open_run(cfg, tasks, rd, stack, library=library)
         library, proposer = ctx.library, ctx.proposer
         graph = compile_loop(str(rd.checkpoint_db))
@@ -66,5 +69,7 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
                         emit("task", summary)
                 elif node == "score" and data:
                     emit("iteration", data["metrics"][0])
+        if cfg.adapt:
+            emit("adapt", adaptation.finish(cfg, library, rd))
         emit("done", {"wall_s": time.time() - t0})
     return rd.metrics()

@@ -18,6 +18,7 @@ from skills_store.schema import SkillIn
 
 from .context import RunContext
 from .domain import Attempt, Task
+from .hindsight import TASK_JSON, task_json
 from .results import LearnSummary, TaskSummary
 from .selection import accuracy_bin, balance_bins, greedy_diverse
 
@@ -26,26 +27,27 @@ def _scalar_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
 
 
+def _parent_json(parent: Attempt) -> str:
+    """The parent of a refinement as distillation's refine prompt needs it (its feedback), without
+    the raw LLM completion it came from."""
+    return parent.model_copy(update={"meta": {k: v for k, v in parent.meta.items() if k != "completion"}}).model_dump_json()
+
+
 def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: TaskSummary, iteration: int) -> list[SkillIn]:
     cfg = ctx.config
     env = ctx.env(task)
     lib = ctx.library
-    for a in attempts:
-        lib.record_attempt(
-            a.id, {"task_id": a.task_id, "iteration": a.iteration, "mode": a.mode, "proposer": a.proposer,
-                   "train_accuracy": a.train_accuracy},
-            a.context_skill_ids, a.mode, a.train_accuracy,  # partial credit: fraction of train pairs right
-        )
     desc = env.describe(task)
     top_group = set(summary.get("vote_attempt_ids", [[]])[0]) if summary.get("vote_attempt_ids") else set()
     skills: list[SkillIn] = []
+    tjson = task_json(task)  # every solved/refinement skill carries its task: distillation's prompt
 
     correct = sorted((a for a in attempts if a.fully_correct),
                      key=lambda a: (a.id not in top_group, len(a.code), a.id))
     for a in correct[: cfg.solved_per_task]:
         skills.append(SkillIn(
             code=a.code, description=desc, kind=task.kind, source="solved", origin_task_id=task.id,
-            origin_attempt_id=a.id, iteration=iteration, meta=_scalar_meta(a.meta),
+            origin_attempt_id=a.id, iteration=iteration, meta={**_scalar_meta(a.meta), TASK_JSON: tjson},
         ))
 
     valid = [a for a in attempts if not a.fully_correct and not a.error]
@@ -56,7 +58,7 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: Ta
     for a in picked:
         r = env.relabel(task, a, iteration)
         if r is not None:
-            r.skill.meta.update(_scalar_meta(a.meta))
+            r.skill.meta.update({k: v for k, v in _scalar_meta(a.meta).items() if k != TASK_JSON})
             skills.append(r.skill)
 
     by_id = {a.id: a for a in attempts}
@@ -70,9 +72,25 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: Ta
             description=f"{desc}\nFix for: {env.feedback(task, parent)}",
             origin_task_id=task.id, origin_attempt_id=a.id, iteration=iteration,
             tags=["refinement", accuracy_bin(parent.train_accuracy)],
-            meta={**_scalar_meta(a.meta), "parent_accuracy": parent.train_accuracy},
+            # only a full fix teaches distillation (task + failing parent -> program that solves it)
+            meta={**_scalar_meta(a.meta), "parent_accuracy": parent.train_accuracy,
+                  **({TASK_JSON: tjson, "parent_attempt_json": _parent_json(parent)} if a.fully_correct else {})},
         ))
+    _record_attempts(lib, task, attempts, {s.origin_attempt_id for s in skills if s.source == "solved"}, tjson)
     return skills
+
+
+def _record_attempts(lib, task: Task, attempts: list[Attempt], solved_ids: set[str], tjson: str) -> None:
+    """Fold every attempt's outcome into the EMAs of the skills shown to it (idempotent per id).
+    An attempt that became a solved skill keeps its program and task in the ledger too: when the
+    skill duplicates one already stored (e.g. a seed primitive), the store keeps the older record,
+    and distillation rebuilds the (task -> program) row from here."""
+    for a in attempts:
+        rec = {"task_id": a.task_id, "iteration": a.iteration, "mode": a.mode, "proposer": a.proposer,
+               "train_accuracy": a.train_accuracy}
+        if a.id in solved_ids:
+            rec.update(id=a.id, code=a.code, passed=True, kind=task.kind, task_json=tjson)
+        lib.record_attempt(a.id, rec, a.context_skill_ids, a.mode, a.train_accuracy)  # partial credit
 
 
 def learn_iteration(ctx: RunContext, iteration: int, summaries: list[TaskSummary]) -> LearnSummary:

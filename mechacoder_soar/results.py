@@ -25,6 +25,7 @@ class TaskSummary(TypedDict):
     vote_weights: list[float]
     vote_attempt_ids: list[list[str]]   # each group's first attempt ids (the pseudo-label for learning)
     wall_s: float
+    failure: Optional[str]              # why an unsolved task stayed unsolved (None when solved)
 
 
 class LearnSummary(TypedDict):
@@ -46,6 +47,7 @@ class TaskScore(TypedDict):
     test_pass_at_2: Optional[float]        # 1.0 only when every test output is right within two submissions
     best_attempt_id: Optional[str]
     test_inputs_hit_at_2: Optional[float]  # partial credit: fraction of test inputs hit
+    failure: Optional[str]
 
 
 class IterationRow(TypedDict):
@@ -53,6 +55,7 @@ class IterationRow(TypedDict):
     iteration: int
     tasks: int
     attempts: int
+    unparsed: int                       # completions without a usable program (journalled as error attempts)
     train_solved: int
     test_pass_at_2: Optional[float]
     test_inputs_hit_at_2: Optional[float]

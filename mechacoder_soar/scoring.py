@@ -38,7 +38,7 @@ def score_task(ctx: RunContext, iteration: int, s: TaskSummary) -> tuple[TaskSco
                       train_solved=s["train_solved"], best_train_accuracy=s["best_train_accuracy"],
                       test_pass_at_2=None if hits is None else float(solved_at_2(hits)),
                       best_attempt_id=s["best_attempt_id"],
-                      test_inputs_hit_at_2=None if not hits else sum(hits) / len(hits))
+                      test_inputs_hit_at_2=None if not hits else sum(hits) / len(hits), failure=s.get("failure"))
     return score, attempts
 
 
@@ -58,6 +58,7 @@ def score_iteration(ctx: RunContext, iteration: int, summaries: list[TaskSummary
                     f"{div['distinct_ratio']:.2f} distinct outputs per valid attempt")
     row = IterationRow(
         iteration=iteration, tasks=len(summaries), attempts=len(all_attempts),
+        unparsed=sum(1 for a in all_attempts if a.meta.get("unparsed")),
         train_solved=sum(1 for s in summaries if s["train_solved"]),
         test_pass_at_2=_mean([t["test_pass_at_2"] for t in per_task if t["test_pass_at_2"] is not None]),
         test_inputs_hit_at_2=_mean([t["test_inputs_hit_at_2"] for t in per_task if t["test_inputs_hit_at_2"] is not None]),

@@ -88,6 +88,27 @@ img{max-width:100%;border:1px solid #eee} pre{font-size:11px;max-height:220px;ov
 """
 
 
+def _adapt_section(a: dict) -> str:
+    """`soar adapt`: the base library, where it learned, and the lift over its own iteration 0."""
+    base, lift, merged = a["base"], a.get("lift"), a.get("merged")
+    out = [f"<h2>Test-time adaptation</h2><p class='meta'>base library: namespace <code>{html.escape(str(base['namespace']))}</code> "
+           f"of <code>{html.escape(str(base['store']))}</code> ({base.get('skills', '?')} skills now); learned into namespace "
+           f"<code>{html.escape(str(a['namespace']))}</code>; "
+           + (f"merged into the base: +{merged['added_to_base']} skills" if merged else "base untouched (no --merge)") + "</p>"]
+    if lift:
+        b = lift["budget_per_task"]
+        out.append(f"<p>Lift over iteration 0 at the same budget per task ({b['sample']} samples + {b['refine']} refinements"
+                   f", search budget {b['search_budget']}):</p>")
+        i0, fin = lift["iteration0"], lift["final"]
+        dp = lift["test_pass_at_2"]
+        out.append(_table(["", "iteration", "train solved", "test pass@2", "attempts", "library"], [
+            ["iteration 0", i0["iteration"], f"{i0['train_solved']}/{i0['tasks']}", _pct(i0["test_pass_at_2"]), i0["attempts"], i0["library_size"]],
+            ["final", fin["iteration"], f"{fin['train_solved']}/{fin['tasks']}", _pct(fin["test_pass_at_2"]), fin["attempts"], fin["library_size"]],
+            ["lift", "", f"{lift['train_solved']:+d}", "n/a" if dp is None else f"{100 * dp:+.1f} points", "", ""],
+        ]))
+    return "".join(out)
+
+
 def build_report(config: ReportConfig, store=None) -> Path:
     """Write the HTML report (and report.json beside it); returns the HTML path. `store` is an
     open SkillStore for the EMA and library-diversity figures (optional)."""
@@ -102,8 +123,9 @@ def build_report(config: ReportConfig, store=None) -> Path:
     pool = pooling_summary(attempts)
     winners = winning_programs(run)
 
-    parts = (_header(run, div) + _iterations_section(run, pool) + _pooling_section(pool) + _library_section(skills)
-             + _diversity_section(div) + _curriculum_section(run.curriculum) + _per_task_section(winners, config))
+    parts = (_header(run, div) + _iterations_section(run, pool) + ([_adapt_section(run.adapt)] if run.adapt else [])
+             + _pooling_section(pool) + _library_section(skills) + _diversity_section(div)
+             + _curriculum_section(run.curriculum) + _per_task_section(winners, config))
     page = f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>SOAR report: {html.escape(run.path.name)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page)
@@ -143,10 +165,12 @@ def _iterations_section(run, pool: dict) -> list[str]:
     rows = []
     for r in run.iterations:
         bs = r.get("by_source", {})
-        rows.append([r["iteration"], r["tasks"], r["attempts"], f"{r['train_solved']} ({_pct(r['train_solved'] / max(1, r['tasks']))})",
+        rows.append([r["iteration"], r["tasks"], r["attempts"], r.get("unparsed", 0),
+                     f"{r['train_solved']} ({_pct(r['train_solved'] / max(1, r['tasks']))})",
                      _pct(r.get("test_pass_at_2")), r.get("new_skills", 0), r.get("library_size", 0),
                      " ".join(f"{k}:{v}" for k, v in sorted(bs.items())), r.get("wall_s", "")])
-    parts.append(_table(["iteration", "tasks", "attempts", "train solved", "test pass@2", "new skills", "library", "by source", "wall s"], rows))
+    parts.append(_table(["iteration", "tasks", "attempts", "unparsed", "train solved", "test pass@2", "new skills", "library",
+                         "by source", "wall s"], rows))
     return parts
 
 

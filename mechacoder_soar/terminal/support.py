@@ -22,7 +22,7 @@ _VM_PACKAGES = re.compile(r"\bqemu-system|\bqemu-kvm\b|\bvirtualbox\b|\blibvirt-
 _GPU_IMAGES = re.compile(r"^\s*FROM\s+(--\S+\s+)*\S*(nvidia/cuda|pytorch/pytorch:\S*cuda|nvcr\.io/)", re.I | re.M)
 _NETWORK_SIGNS = (
     "Could not resolve host", "Temporary failure in name resolution", "Name or service not known",
-    "Network is unreachable", "Could not resolve '", "getaddrinfo failed",
+    "Network is unreachable", "Could not resolve '", "getaddrinfo failed", "tb-local: no network to install",
 )
 
 
@@ -70,7 +70,7 @@ def runtime_reason(ref: TrialResult) -> str | None:
 
 
 def _compose(task: TBTask) -> dict:
-    base = task.build_context
+    base = task.path if task.format == "tb1" else task.build_context  # TB2 keeps it in environment/
     for name in ("docker-compose.yaml", "docker-compose.yml"):
         p = base / name
         if p.exists():
