@@ -49,6 +49,8 @@ def test_static_reasons_name_what_is_missing(tmp_path: Path):
     assert static_reason(load_tb_task(gpu)).startswith("needs a GPU")
     assert static_reason(load_tb_task(priv)).startswith("needs a VM or privileged container")
     assert static_reason(load_tb_task(plain)) is None
+    py = write(tmp_path / "py", {**base, "Dockerfile": "FROM x\nRUN rm -rf /usr/local/lib/python3.13/site-packages/pip\n"})
+    assert "changes the image's own Python installation" in static_reason(load_tb_task(py))
     assert static_reason(load_tb_task(FIXTURES / "needs-service")) == \
         "needs a service container besides its own: db (docker-compose.yaml)"
 
