@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mechacoder_soar.arc import load_suite  # noqa: E402
 from mechacoder_soar.executor import ExecConfig, Executor  # noqa: E402
-from mechacoder_soar.executor import worker_script as ws  # noqa: E402
+from mechacoder_soar.executor.worker.outputs import normalize_arc  # noqa: E402
 from mechacoder_soar.executor.sandbox import Launcher  # noqa: E402
 
 CORRECT = {
@@ -109,7 +109,7 @@ def bench_inprocess(jobs) -> tuple[float, int]:
             fn = g["transform"]
             for x in inputs:
                 try:
-                    _, why = ws.normalize_arc(fn([list(r) for r in x]))
+                    _, why = normalize_arc(fn([list(r) for r in x]))
                     good = good and why is None
                 except Exception:
                     good = False

@@ -10,7 +10,8 @@
    processes, and threads add queueing on this process's own GIL to what they measure. The
    clients share the server's cores, so they use a lean HTTP client (`--client-lib`). Every
    recorded attempt cites a skill and is a failure with observed behaviour or a pass, so each
-   record embeds and adds a skill (the heaviest path). Reports p50/p95/p99 of each call and of the pair, pairs/s,
+   record embeds and adds a skill (the heaviest path); every task text is new, so no search's
+   query embedding comes from the server's cache. Reports p50/p95/p99 of each call and of the pair, pairs/s,
    the server's CPU per pair and how busy the cores were (short of cores, or waiting on a lock?),
    and how long a recorded skill took to become searchable meanwhile (`searchable_after_ms`: the
    server embeds and indexes in the background unless `--no-embed-behind`).
@@ -163,7 +164,10 @@ def one_client(url: str, c: int, pairs: int, skill_ids: list[str], seed: int, st
     try:
         time.sleep(max(0.0, start_at - time.time()))
         for j in range(pairs):
-            task = f"{rng.choice(VERBS)} the {rng.choice(THINGS)} then {rng.choice(VERBS)} the {rng.choice(THINGS)}"
+            # a task no client searched before in this run (the numbers): repeats of the phrase alone
+            # would let the server's embedding cache answer a growing share of the later runs' searches
+            task = (f"{rng.choice(VERBS)} the {rng.choice(THINGS)} then {rng.choice(VERBS)} the {rng.choice(THINGS)}"
+                    f" (case {seed}.{c}.{j})")
             passed = rng.random() < 0.3
             # distinct code per call, also across runs on a reused --store (the run's token), so
             # every record really adds (embeds) a new skill instead of hitting dedup

@@ -1,4 +1,5 @@
-"""Start (or resume) the SOAR loop over a suite: open the parts, run the graph, show progress."""
+"""Start (or resume) the SOAR loop over a suite: run the graph over the parts that
+`mechacoder_soar.assembly` opens, and report progress."""
 from __future__ import annotations
 
 import contextlib
@@ -7,9 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from mechacoder_soar.assembly import open_run
 from mechacoder_soar.config import RunConfig
-from mechacoder_soar.context import RunContext
-from mechacoder_soar.oracle import Oracle
 from mechacoder_soar.run_dir import RunDir
 
 from .soar_loop import compile_loop, run_config
@@ -21,25 +21,9 @@ class RunExists(RuntimeError):
     pass
 
 
-def open_environments(cfg: RunConfig, kinds: set[str], stack: contextlib.ExitStack) -> dict:
-    envs = {}
-    if "arc" in kinds or "code" in kinds:
-        from mechacoder_soar.environments.arc import ArcEnvironment
-        from mechacoder_soar.executor import ExecConfig, Executor
-
-        ex = stack.enter_context(Executor(ExecConfig(workers=cfg.workers, timeout_s=cfg.program_timeout_s)))
-        envs["arc"] = ArcEnvironment(ex)
-    if "terminal" in kinds:
-        from mechacoder_soar.environments.terminal import TerminalEnvironment
-
-        envs["terminal"] = TerminalEnvironment()
-    return envs
-
-
 def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, dict], None] | None = None,
              library=None) -> dict:
     """Run cfg.iterations iterations; returns the metrics dict. `library` may be an open SkillStore."""
-    from mechacoder_soar.proposers.factory import make_proposer
     from mechacoder_soar.suites import load_tasks
 
     rd_path = Path(cfg.run_dir)
@@ -58,26 +42,8 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
         raise ValueError(f"suite {cfg.suite!r} selected no tasks")
     emit = on_event or (lambda kind, data: None)
     with contextlib.ExitStack() as stack:
-        if library is None:
-            from skills_store import StoreConfig
-            from skills_store.config import default_store_location
-            from skills_store.store import SkillStore
-
-            library = stack.enter_context(SkillStore(StoreConfig(location=cfg.store or default_store_location(),
-                                                                 namespace=cfg.namespace)))
-        proposer = make_proposer(cfg, library, {t.kind for t in tasks})
-        if hasattr(proposer, "close"):
-            stack.callback(proposer.close)
-        ctx = RunContext(
-            config=cfg, tasks={t.id: t.public() for t in tasks}, oracle=Oracle({t.id: t for t in tasks}),
-            proposer=proposer, environments=open_environments(cfg, {t.kind for t in tasks}, stack),
-            library=library, run_dir=rd,
-        )
-        if cfg.executor != "local":
-            from mechacoder_soar.distributed.ray_search import RaySearchBackend, RaySearchConfig, validate_executor
-
-            validate_executor(cfg.executor)
-            ctx.search_backend = stack.enter_context(RaySearchBackend(ctx, RaySearchConfig.from_run_config(cfg)))
+        ctx = open_run(cfg, tasks, rd, stack, library=library)
+        library, proposer = ctx.library, ctx.proposer
         graph = compile_loop(str(rd.checkpoint_db))
         conf = run_config(THREAD, cfg.concurrency, cfg.iterations)
         if resume and graph.get_state(conf).values:

@@ -1,20 +1,26 @@
 """skills_store: the memory backend. Skills (code + description) in Chroma, counters and history in
-SQLite. Knows nothing about ARC or Terminal-Bench."""
-from .config import EmaConfig, RankingConfig, StoreConfig
-from .errors import BundleError, InvalidInputError, SkillNotFoundError, StoreError, StoreLockedError
-from .schema import AddResult, Event, ScoredSkill, Skill, SkillIn, code_hash
+SQLite. Knows nothing about ARC or Terminal-Bench.
 
-__all__ = [
-    "SkillStore", "StoreConfig", "EmaConfig", "RankingConfig", "Skill", "SkillIn", "ScoredSkill",
-    "AddResult", "Event", "StoreError", "StoreLockedError", "SkillNotFoundError", "InvalidInputError",
-    "BundleError", "code_hash",
-]
+The process environment defaults (`settings.py`) are applied here, the one place every store
+module passes through first. The public names load on first use: `import skills_store` stays
+light for the CLI (the schema pulls in pydantic, the store chromadb).
+"""
+from . import settings as _settings
+
+_settings.apply_env_defaults()
+
+_EXPORTS = {
+    "SkillStore": "store", "StoreConfig": "config", "EmaConfig": "config", "RankingConfig": "config",
+    "Skill": "schema", "SkillIn": "schema", "ScoredSkill": "schema", "AddResult": "schema", "Event": "schema",
+    "code_hash": "schema", "StoreError": "errors", "StoreLockedError": "errors", "SkillNotFoundError": "errors",
+    "InvalidInputError": "errors", "BundleError": "errors",
+}
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str):
-    # SkillStore pulls in chromadb; keep `import skills_store` light for the CLI.
-    if name == "SkillStore":
-        from .store import SkillStore
+    if name in _EXPORTS:
+        import importlib
 
-        return SkillStore
-    raise AttributeError(name)
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,8 @@
 """Coalescer: merge concurrent calls of a batch function into one call (group commit).
 
 A server runs many requests at once on few cores. Some of their work costs nearly the same for one
-item as for eight: a MiniLM forward pass, and above all a Chroma `add` (~9 ms for one record,
-~15 ms for eight, on this project's 2-core machine). Calls that arrive while such a call is running
-wait and are then served together by one call.
+item as for eight: a MiniLM forward pass, and above all a Chroma `add`. Calls that arrive while
+such a call is running wait and are then served together by one call.
 
 Leader/follower, no background thread: whoever finds the function idle takes everything pending,
 runs it (once per key: e.g. per namespace) and hands each caller its slice of the results; the

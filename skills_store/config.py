@@ -1,18 +1,12 @@
 """Typed configuration for the store, its ranking and its EMAs (one dataclass per concept)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from .settings import data_dir as default_data_dir
+from .settings import store_location as default_store_location
 
-def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "mechacoder-soar"
-
-
-def default_store_location() -> str:
-    return os.environ.get("SOAR_STORE") or str(default_data_dir() / "store")
+__all__ = ["EmaConfig", "RankingConfig", "StoreConfig", "default_data_dir", "default_store_location"]
 
 
 @dataclass(frozen=True)
@@ -59,16 +53,16 @@ class StoreConfig:
     ranking: RankingConfig = field(default_factory=RankingConfig)
     embed_batch_size: int = 64
     # Recently embedded texts kept (0: none): the same texts come back (a record then a search
-    # with the task's text; one task's retrievals every iteration). ~1.5 kB each.
+    # with the task's text; one task's retrievals every iteration). One 384-float vector each.
     embed_cache: int = 4096
     # > 0: vectors reach Chroma in the background, batched over this many ms (write_behind.py;
     # searches still see them at once). The servers use it; 0: every add writes Chroma itself.
     index_write_behind_ms: float = 0.0
     # With write-behind: the writer also embeds new skills (write_behind.py), so an add returns
-    # without the model call; a new skill is searchable once its batch is indexed (~0.3-0.6 s).
+    # without the model call; a new skill is searchable once its batch is indexed.
     index_embed_behind: bool = False
     # Embedded stores search namespaces of up to this many vectors exactly, on an in-memory copy
-    # (exact.py: Chroma's HNSW misses some outliers; ~1.5 kB per vector); larger ones, and Chroma
+    # (exact.py: Chroma's HNSW misses some outliers; one 384-float vector each); larger ones, and Chroma
     # servers, are searched by Chroma. 0: always Chroma.
     exact_search_max: int = 50_000
 

@@ -6,9 +6,9 @@ Two backends compute the same vectors (mean pooling over the last hidden state, 
 inputs truncated at 256 tokens, as the model's sentence-transformers config says):
 
 - `onnx` (default): the packaged weights exported once to ONNX in a local cache and run with
-  onnxruntime. On this project's 2-core CPU it embeds one short text ~4x faster than torch
-  (2.5 vs 10 ms), which is most of the cost of a search or a recorded attempt, and a process
-  that finds the export cached never imports torch or sentence-transformers (~8 s).
+  onnxruntime. It embeds a short text several times faster than torch (figures: README, "Skill
+  store"), and the model is most of the cost of a search or a recorded attempt; a process that
+  finds the export cached never imports torch or sentence-transformers (a slow import).
 - `torch`: sentence-transformers on the same files; also the fallback, said once, when the
   export cannot be made or does not reproduce torch's vectors.
 
@@ -27,9 +27,7 @@ from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from . import settings
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +46,12 @@ def model_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("SOAR_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mechacoder-soar")
-    return Path(base) / "embeddings"
+    return settings.cache_dir() / "embeddings"
 
 
 @lru_cache(maxsize=1)
 def _st_model():
-    # One model per process: loading costs ~0.3 s plus ~8 s for the first sentence_transformers import.
+    # One model per process: loading it, and above all the first sentence_transformers import, is slow.
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(model_dir()), device="cpu")
@@ -118,8 +114,8 @@ class OnnxMiniLM:
 
         so = ort.SessionOptions()
         so.log_severity_level = 3
-        # No busy-waiting between ops: in a server the request threads need those cycles
-        # (spinning costs ~0.2 ms per call when idle, and much more under contention).
+        # No busy-waiting between ops: in a server the request threads need those cycles (spinning
+        # costs CPU on every call, and much more under contention).
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.intra_op_num_threads = threads  # 0: onnxruntime's choice (one per core)
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
@@ -185,7 +181,7 @@ def _onnx_model(threads: int = 0) -> OnnxMiniLM:
 
 def resolve_backend(requested: str = "auto", threads: int = 0) -> str:
     """'onnx' or 'torch' for a requested backend (the environment's choice wins over 'auto')."""
-    want = os.environ.get("SOAR_EMBED_BACKEND", "").strip().lower() or requested
+    want = settings.embed_backend(requested)
     if want not in BACKENDS:
         raise ValueError(f"embedding backend must be one of {BACKENDS}, got {want!r}")
     if want == "torch":
@@ -199,7 +195,7 @@ def resolve_backend(requested: str = "auto", threads: int = 0) -> str:
         global _warned
         if not _warned:  # once per process, loudly enough to be seen in a server log
             _warned = True
-            log.warning("embeddings: ONNX backend unavailable (%s); using sentence-transformers on torch (~4x slower)", e)
+            log.warning("embeddings: ONNX backend unavailable (%s); using sentence-transformers on torch (several times slower)", e)
         return "torch"
 
 

@@ -1,17 +1,15 @@
 """ExactIndex: the vector index with an in-memory copy of each namespace's vectors, searched exactly.
 
 Why: Chroma's HNSW is approximate, and it does not return some stored vectors that lie far from
-everything else: 4 of 13 skills with unusual descriptions in a 17k store were never found by a
-search with their own exact text (each is the nearest hit when asked for the whole collection).
-A memory should find what it was told. Up to `max_vectors` per namespace a brute-force dot product
-is also cheaper than asking Chroma: ~0.1-0.2 ms for 10k x 384 (numpy, outside the GIL) vs ~1.3 ms
-for Chroma's query with the candidates' embeddings, all of it holding the GIL.
+everything else, even for a search with their own exact text; a memory should find what it was
+told. Up to `max_vectors` per namespace a brute-force dot product is also cheaper than Chroma's
+query, and runs outside the GIL (figures: README, "Memory server").
 
 Chroma stays the persistent index (adds, deletes and counts go to it); the copy is loaded from it
 on a namespace's first search and kept in step with this process's adds and deletes. That is only
 sound while this process is the one writer, so the store uses it for embedded (directory) stores,
-never for a Chroma server that other processes may write to. A namespace above `max_vectors` (~1.5
-kB each) is searched by Chroma's HNSW, as before.
+never for a Chroma server that other processes may write to. A namespace above `max_vectors` is
+searched by Chroma's HNSW.
 """
 from __future__ import annotations
 
@@ -19,7 +17,8 @@ import threading
 
 import numpy as np
 
-from .vectors import Hit, VectorIndex
+from .index import Hit
+from .vectors import ChromaIndex
 
 
 class _Matrix:
@@ -61,9 +60,9 @@ def unit_rows(vecs: np.ndarray) -> np.ndarray:
 
 
 class ExactIndex:
-    """Same interface as VectorIndex (add, delete, count, existing, query; `client`)."""
+    """A VectorIndex (index.py) over Chroma that searches from the in-memory copy."""
 
-    def __init__(self, inner: VectorIndex, max_vectors: int = 50_000):
+    def __init__(self, inner: ChromaIndex, max_vectors: int = 50_000):
         if max_vectors < 0:
             raise ValueError(f"exact search limit must be >= 0 vectors, got {max_vectors}")
         self.inner = inner
@@ -78,7 +77,7 @@ class ExactIndex:
     def _copy(self, namespace: str) -> _Matrix | None:
         """The namespace's copy, loaded from Chroma on first use (None: above `max_vectors`).
         Loading holds the lock, so no add slips between the read and the first search; it happens
-        once per namespace and process (~0.4 s for 10k vectors)."""
+        once per namespace and process."""
         with self._lock:
             if namespace not in self._copies:
                 n = self.inner.count(namespace)
@@ -131,7 +130,7 @@ def exact_hits(ids: list[str], rows: np.ndarray, query: np.ndarray, n: int) -> l
         return []
     q = np.asarray(query, dtype=np.float32)
     # einsum, not `@`: a multi-threaded BLAS (numpy's OpenBLAS) spins its threads after every
-    # call, which cost ~2.7 ms of CPU per 0.4 ms search here; numpy's own loop costs ~0.6 ms
+    # call, burning several times the search's own CPU; numpy's own loop does not
     sims = np.einsum("ij,j->i", rows, q / max(float(np.linalg.norm(q)), 1e-12))
     k = min(n, len(ids))
     top = np.argpartition(-sims, k - 1)[:k] if k < len(ids) else np.arange(len(ids))

@@ -124,8 +124,8 @@ class Ledger:
         return out
 
     def ranking_rows(self, ns: str, ids: list[str]) -> dict[str, RankingRow]:
-        """What ranking needs for each id, from columns only: retrieval ranks ~40 candidates and
-        returns k, so parsing every candidate's full record (get_many) was most of its ledger time."""
+        """What ranking needs for each id, from columns only: retrieval ranks many candidates and
+        returns k, so only those k need their full record parsed (get_many)."""
         rows = self._select_in(
             "SELECT s.id, s.source, s.kind, s.superseded_by, c.sampling_ema, c.sampling_uses, c.refine_ema, "
             "c.refine_uses FROM skills s JOIN counters c USING (namespace, id) WHERE s.namespace=? AND s.id", ns, ids)

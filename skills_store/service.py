@@ -257,7 +257,7 @@ class MemoryService:
         attempt_id = req.attempt_id or uuid.uuid4().hex
         used = list(dict.fromkeys(req.skill_ids))
         if used:
-            known = self.store.ledger.get_many(ns, used)
+            known = self.store.get_many(used, namespace=ns)
             missing = [i for i in used if i not in known]
             if missing:
                 raise SkillNotFoundError(f"unknown skill id(s) {missing[:5]} in namespace {ns!r}; nothing was recorded")
@@ -332,7 +332,7 @@ class MemoryService:
         return [SkillOut.of(s) for s in skills[offset : offset + limit]]
 
     def get_attempt(self, attempt_id: str, namespace: str | None = None) -> dict | None:
-        return self.store.ledger.get_attempt(self._ns(namespace), attempt_id)
+        return self.store.get_attempt(attempt_id, namespace=self._ns(namespace))
 
     def attempts(self, namespace: str | None = None, limit: int = 100) -> list[dict]:
         return self.store.attempts(limit, namespace=self._ns(namespace))

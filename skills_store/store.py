@@ -1,6 +1,7 @@
 """SkillStore: the memory backend's one public object (orchestration over ledger + vectors).
 
     ledger.py   SQLite: skill records, counters (both EMAs), event history — the source of truth
+    index.py    the VectorIndex protocol the three indexes below implement (and wrap each other by)
     vectors.py  Chroma: embeddings of descriptions, for similarity search
     exact.py    (embedded stores) an in-memory copy of each namespace's vectors, searched exactly
     ranking.py  how retrieved candidates are ordered (formula documented there)
@@ -29,12 +30,13 @@ from .coalesce import Coalescer
 from .config import StoreConfig
 from .embedding import Embedder, with_cache
 from .errors import InvalidInputError, SkillNotFoundError
+from .exact import ExactIndex
+from .index import VectorIndex
 from .ledger import Ledger
 from .lock import DirectoryLock
 from .ranking import Candidate, rank
 from .schema import AddResult, Event, Mode, ScoredSkill, Skill, SkillIn, code_hash, validate_namespace
-from .vectors import VectorIndex
-from .exact import ExactIndex
+from .vectors import ChromaIndex
 from .write_behind import WriteBehindIndex
 
 
@@ -63,12 +65,7 @@ class SkillStore:
         self._lock.acquire()
         try:
             self.ledger = Ledger(self._lock.directory / "ledger.sqlite")
-            self.vectors: VectorIndex | ExactIndex | WriteBehindIndex = VectorIndex(self.config.location)
-            if self.config.exact_search_max > 0 and not self.config.is_server:  # one writer: this process
-                self.vectors = ExactIndex(self.vectors, self.config.exact_search_max)
-            if self.config.index_write_behind_ms > 0:
-                behind = (index_embedder or Embedder(self.config.embed_batch_size)) if self.config.index_embed_behind else None
-                self.vectors = WriteBehindIndex(self.vectors, self.config.index_write_behind_ms / 1000, embedder=behind)
+            self.vectors, self._embeds_behind = _open_index(self.config, index_embedder)
         except BaseException:
             self._lock.release()
             raise
@@ -118,7 +115,7 @@ class SkillStore:
         self._check_supersedes(ns, batch)
         # Concurrent adds (a server's request threads) are committed together: one embedding call,
         # one transaction, one Chroma add. A lone caller commits at once. (Embedding outside the
-        # queue, to overlap the previous commit, measured slower: the two fight over 2 cores.)
+        # queue, to overlap the previous commit, is slower: the two fight over the same cores.)
         outcomes = self._commits.run(ns, [(s, iteration_event) for s in batch])
         for i, (sid, is_new) in enumerate(outcomes):
             if is_new:
@@ -129,9 +126,9 @@ class SkillStore:
 
     def _check_supersedes(self, ns: str, batch: list[SkillIn]) -> None:
         """Before any commit, so one caller's bad reference never fails another's merged batch."""
-        targets = [s.supersedes for s in batch if s.supersedes]
+        targets = [t for t in (s.supersedes for s in batch) if t]
         if targets:
-            known = self.ledger.get_many(ns, targets)  # type: ignore[arg-type]
+            known = self.ledger.get_many(ns, targets)
             for t in targets:
                 if t not in known:
                     raise InvalidInputError(f"skill supersedes unknown id {t!r} in namespace {ns!r}")
@@ -168,8 +165,8 @@ class SkillStore:
         # The index's writer embeds them (write_behind.py) unless it is behind: then this request
         # embeds them itself, which bounds the time until a new skill is searchable (commits run
         # one at a time, so the backlog never passes the bound).
-        behind = self.config.index_embed_behind and self.vectors.has_room()  # type: ignore[union-attr]
-        vecs = None if behind else self.embedder.embed(texts)
+        behind = self._embeds_behind if self._embeds_behind is not None and self._embeds_behind.has_room() else None
+        vecs = self.embedder.embed(texts) if behind is None else None
         with self.ledger.transaction() as conn:
             for s, event in new:
                 Ledger.insert_skill(conn, s)
@@ -177,9 +174,9 @@ class SkillStore:
                 if s.supersedes:
                     Ledger.mark_superseded(conn, ns, s.supersedes, s.id)
                     Ledger.add_event(conn, ns, s.supersedes, "superseded", {"by": s.id})
-            if behind:
-                self.vectors.add_texts(ns, [s.id for s in skills], texts)  # type: ignore[union-attr]
-            else:
+            if behind is not None:
+                behind.add_texts(ns, [s.id for s in skills], texts)
+            elif vecs is not None:
                 self.vectors.add(ns, [s.id for s in skills], vecs)
         return out
 
@@ -224,6 +221,14 @@ class SkillStore:
             raise SkillNotFoundError(f"no skill {skill_id!r} in namespace {namespace or self.namespace!r}")
         return got[skill_id]
 
+    def get_many(self, skill_ids: Iterable[str], namespace: str | None = None) -> dict[str, Skill]:
+        """The listed skills that exist, by id (unknown ids are left out, not an error)."""
+        return self.ledger.get_many(self._ns(namespace), list(dict.fromkeys(skill_ids)))
+
+    def get_attempt(self, attempt_id: str, namespace: str | None = None) -> dict | None:
+        """The attempt record stored under `attempt_id`, or None."""
+        return self.ledger.get_attempt(self._ns(namespace), attempt_id)
+
     def history(self, skill_id: str, namespace: str | None = None) -> list[Event]:
         self.get(skill_id, namespace)
         return self.ledger.history(self._ns(namespace), skill_id)
@@ -245,7 +250,7 @@ class SkillStore:
     def retrieve(self, query: str, mode: Mode = "sample", k: int = 5, *, kind: str | None = None,
                  source: str | None = None, exclude: Iterable[str] = (), namespace: str | None = None) -> list[ScoredSkill]:
         """Top-k skills for `query` in `mode`, ranked by ranking.py's formula, superseded skills
-        excluded. `kind`/`source` filter after the vector query (a Chroma `where` is ~40x slower)."""
+        excluded. `kind`/`source` filter after the vector query (a Chroma `where` is far slower)."""
         if mode not in ("sample", "refine"):
             raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
         if k <= 0:
@@ -339,6 +344,20 @@ class SkillStore:
         if missing:
             vecs = self.embedder.embed([s.embed_text() for s in missing])
             self.vectors.add(ns, [s.id for s in missing], vecs)
+
+
+def _open_index(cfg: StoreConfig, index_embedder: Any) -> tuple[VectorIndex, WriteBehindIndex | None]:
+    """Chroma, searched exactly when this process is its one writer, behind a write-behind buffer
+    for servers; and that buffer again when it embeds new skills itself (`index_embed_behind`)."""
+    chroma = ChromaIndex(cfg.location)
+    index: VectorIndex = chroma
+    if cfg.exact_search_max > 0 and not cfg.is_server:
+        index = ExactIndex(chroma, cfg.exact_search_max)
+    if cfg.index_write_behind_ms <= 0:
+        return index, None
+    embedder = (index_embedder or Embedder(cfg.embed_batch_size)) if cfg.index_embed_behind else None
+    behind = WriteBehindIndex(index, cfg.index_write_behind_ms / 1000, embedder=embedder)
+    return behind, (behind if embedder is not None else None)
 
 
 def _dedup_sig(s: SkillIn) -> str | None:

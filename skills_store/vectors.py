@@ -1,34 +1,27 @@
-"""The vector index: Chroma, embedded (`PersistentClient`) or a server (`HttpClient`).
+"""ChromaIndex: the persistent vector index, Chroma embedded (`PersistentClient`) or a server
+(`HttpClient`).
 
-One collection per namespace: a `where` filter over 100k records costs ~135 ms here, a separate
-collection keeps queries at ~3 ms. Embeddings are always passed in (never Chroma's default
-embedding function, which downloads a model).
+One collection per namespace, because a `where` filter over a large collection is far slower than
+a query of a separate one. Embeddings are always passed in (never Chroma's default embedding
+function, which downloads a model).
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import numpy as np
 
 from .embedding import DIM
-
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from .index import Hit
 
 
 def collection_name(namespace: str) -> str:
     return f"skills__{namespace}"
 
 
-@dataclass
-class Hit:
-    id: str
-    distance: float
-    embedding: np.ndarray | None
+class ChromaIndex:
+    """A VectorIndex (index.py) on Chroma; also reads a namespace's every vector (`all_vectors`)."""
 
-
-class VectorIndex:
     def __init__(self, location: str):
         import chromadb
         from chromadb.config import Settings
@@ -37,7 +30,7 @@ class VectorIndex:
         if location.startswith(("http://", "https://")):
             u = urlparse(location)
             try:
-                self.client = chromadb.HttpClient(
+                self._client = chromadb.HttpClient(
                     host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
                 )
             except ValueError as e:
@@ -49,13 +42,13 @@ class VectorIndex:
                     "`chroma run --path DIR --host HOST --port PORT`, or pass a directory for an embedded store"
                 ) from None
         else:
-            self.client = chromadb.PersistentClient(path=location, settings=settings)
+            self._client = chromadb.PersistentClient(path=location, settings=settings)
         self._cols: dict[str, object] = {}
 
     def _col(self, namespace: str):
         col = self._cols.get(namespace)
         if col is None:
-            col = self.client.get_or_create_collection(
+            col = self._client.get_or_create_collection(
                 collection_name(namespace),
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
@@ -65,12 +58,12 @@ class VectorIndex:
 
     def _batch(self) -> int:
         """Chroma caps one call at its max batch size."""
-        return max(1, min(5000, getattr(self.client, "get_max_batch_size", lambda: 5000)()))
+        return max(1, min(5000, getattr(self._client, "get_max_batch_size", lambda: 5000)()))
 
     def add(self, namespace: str, ids: list[str], embeddings: np.ndarray) -> None:
         """Vectors only: the ledger holds every skill's text and fields, and filters run there, so
         documents or metadata here would be a second copy that nothing reads (and Chroma indexes
-        documents for full-text search on every add: ~25% of an add's time here)."""
+        documents for full-text search on every add, a large share of an add's time)."""
         col = self._col(namespace)
         step = self._batch()
         for i in range(0, len(ids), step):
@@ -79,6 +72,10 @@ class VectorIndex:
     def flush(self, timeout: float | None = None) -> bool:
         """Every add is written when it returns (WriteBehindIndex is the one that buffers)."""
         return True
+
+    @property
+    def client(self):
+        return self._client
 
     def close(self) -> None:
         pass
@@ -114,7 +111,7 @@ class VectorIndex:
         if n <= 0:
             return []
         # Chroma returns fewer hits when the collection holds fewer than n (empty: none), so no
-        # count() round trip per query (it was ~20% of a search's vector time).
+        # count() round trip per query.
         res = col.query(query_embeddings=[embedding], n_results=n, include=["distances", "embeddings"])
         embs = res.get("embeddings")
         out = []

@@ -1,10 +1,9 @@
 """WriteBehindIndex: the vector index with adds applied in the background, a batch at a time.
 
-Why: a Chroma `add` costs ~5 ms whether it carries one vector or ten, and its Rust core holds the
-GIL for all of it. In a server under concurrent load that fixed cost, paid per request, stalled
-every other request thread (py-spy, 8 clients: the GIL held inside `add` 42% of wall time; 8% with
-a 250 ms write-behind). Here `add` only puts the vectors in an in-memory buffer; one writer thread
-moves everything buffered into Chroma in one call, at most every `delay_s`.
+Why: a Chroma `add` costs about the same whether it carries one vector or ten, and its Rust core
+holds the GIL for all of it; in a server under concurrent load that fixed cost, paid per request,
+stalls every other request thread. Here `add` only puts the vectors in an in-memory buffer; one
+writer thread moves everything buffered into Chroma in one call, at most every `delay_s`.
 
 Nothing is lost or hidden meanwhile:
 - `query` searches Chroma and, exactly (one dot product), the buffered vectors, and merges the two
@@ -18,14 +17,13 @@ Nothing is lost or hidden meanwhile:
   stops the writer.
 
 Embed-behind (`add_texts`, given an `embedder`): the writer also computes the vectors, a window's
-texts at a time, so a server's record returns without waiting for the model. The model is ~60% of
-the server's CPU per record + search, and it ran inside the store's serial commit, so records
-queued behind each other's embeddings while cores sat idle (~77% busy at 8 clients); off the
-request's path the cores fill up (~91-95%): 8 clients 106-117 -> 137-160 pairs/s (README). The
-price: a skill added this way is found by searches once the writer has embedded it, ~0.3-0.6 s
-later under that load (the ledger has it at once: `get`, dedup and counters never wait); `flush()` waits
-for it. A writer that falls behind is helped: past `max_backlog` waiting texts the store embeds in
-the request again.
+texts at a time, so a server's record returns without waiting for the model. The model is most of
+a record's CPU, and inside the store's serial commit records queued behind each other's
+embeddings while cores sat idle; off the request's path the cores fill up (figures: README,
+"Memory server"). The price: a skill added this way is found by searches only once the writer has
+embedded it (the ledger has it at once: `get`, dedup and counters never wait); `flush()` waits for
+it. A writer that falls behind is helped: past `max_backlog` waiting texts the store embeds in the
+request again.
 """
 from __future__ import annotations
 
@@ -38,13 +36,14 @@ import numpy as np
 
 from .errors import StoreError
 from .exact import exact_hits, unit_rows
-from .vectors import Hit, VectorIndex
+from .index import Hit, VectorIndex
 
 log = logging.getLogger(__name__)
 
 
 class WriteBehindIndex:
-    """Same interface as VectorIndex (add, delete, count, existing, query; `client`)."""
+    """A VectorIndex (index.py) over another one, buffering adds; with an `embedder` it also takes
+    texts to embed (`add_texts`, `has_room`)."""
 
     def __init__(self, inner: VectorIndex, delay_s: float = 0.25, retry_s: float = 1.0, embedder: Any = None,
                  embed_chunk: int = 16, max_backlog: int = 64):
@@ -56,11 +55,10 @@ class WriteBehindIndex:
         # Its own model instance (not a server's merging embedder), so the writer's batches never
         # hold up a request's embedding; `embed(texts) -> (n, DIM)` array.
         self.embedder = embedder
-        # Texts are embedded `embed_chunk` per model call: 64 at once hold both cores long enough to
-        # delay the searches' own embeddings (8 clients: p95 93-99 ms, vs 88-93 ms with 16).
-        # At `max_backlog` waiting texts `has_room` says no and the store embeds in the request
-        # instead: a writer that cannot keep up otherwise lets the backlog, and the time until a new
-        # skill is searchable, grow without bound (8 clients: 2 s -> 9 s within 40 s).
+        # Texts are embedded `embed_chunk` per model call: big chunks hold the cores long enough to
+        # delay the searches' own embeddings. At `max_backlog` waiting texts `has_room` says no and
+        # the store embeds in the request instead: a writer that cannot keep up would otherwise let
+        # the backlog, and the time until a new skill is searchable, grow without bound.
         self.embed_chunk = embed_chunk
         self.max_backlog = max_backlog
         self._pending: dict[str, dict[str, np.ndarray]] = {}  # namespace -> id -> vector, oldest first

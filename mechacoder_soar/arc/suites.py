@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..domain import Example, Task
-from ..executor.worker_script import check_arc_grid
+from ..executor.worker.outputs import check_arc_grid
 from .protocol import FINAL_SUITES, SPLIT_SUITES, ProtocolError, in_half, parse_split_suite
 
 

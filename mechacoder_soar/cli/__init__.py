@@ -5,15 +5,6 @@ Each command group lives in its own module and registers itself on `app` here.
 """
 from __future__ import annotations
 
-import os
-
-# litellm tries the network at import without this; set before anything can import it.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
 import importlib
 
 import typer

@@ -63,8 +63,8 @@ def sandboxed_evaluator():
     return evaluate, ex.close
 
 
-# The servers' write-behind window (skills_store/write_behind.py): 25 -> 250 ms took 8 clients from
-# 89 to ~105 pairs/s on 2 cores; 1,000 ms gave no more (README, "Memory server").
+# The servers' write-behind window (skills_store/write_behind.py): long enough to batch many
+# requests' adds, short enough that shutdown and `fresh` searches wait little (README, "Measured").
 WRITE_BEHIND_MS = 250.0
 
 
@@ -78,19 +78,17 @@ def _open_store(store: Optional[str], namespace: str, coalesce: bool = True, wri
     from skills_store.store import SkillStore
 
     # Chroma adds batched in the background (skills_store/write_behind.py): under concurrent
-    # requests the per-call cost of an add, paid per request with the GIL held, was the bottleneck
+    # requests the per-call cost of an add, paid per request with the GIL held, is the bottleneck
     if write_behind_ms < 0:
         fail(f"--write-behind-ms must be >= 0, got {write_behind_ms}")
-    # ... and with embed-behind the writer embeds them too: the model is ~60% of the CPU per record
-    # + search, and in the request it queued records behind each other (8 clients: 106-117 ->
-    # 137-160 pairs/s; README, "Memory server")
+    # ... and with embed-behind the writer embeds them too: the model is most of the CPU per record
+    # + search, and in the request it queues records behind each other (README, "Memory server")
     cfg = StoreConfig(location=store or default_store_location(), namespace=namespace, index_write_behind_ms=write_behind_ms,
                       index_embed_behind=embed_behind and write_behind_ms > 0)
     try:
         # With embed-behind, one thread per model call: the searches' merged call and the index
-        # writer's run at once, and one core each costs less CPU per request than two threads each
-        # (8 clients: 11.6-12.2 vs 12.7-12.9 ms per record + search). Without it every embedding
-        # is in the serial commit, whose wall time matters more (one thread measured slower there).
+        # writer's run at once, and one core each costs less CPU per request than two threads each.
+        # Without it every embedding is in the serial commit, whose wall time matters more.
         threads = 1 if cfg.index_embed_behind else 0
         emb = Embedder(cfg.embed_batch_size, threads=threads)
         # the cache in front: a text embedded before never waits in the merge queue
@@ -127,7 +125,7 @@ WriteBehindOpt = typer.Option(WRITE_BEHIND_MS, "--write-behind-ms", help="Batch 
                               "turns --embed-behind off.")
 EmbedBehindOpt = typer.Option(True, "--embed-behind/--no-embed-behind", help="With write-behind, embed new skills in the "
                               "background too: records return without waiting for the model, and a new skill is searchable "
-                              "once its batch is indexed (~0.3-0.6 s under load). --no-embed-behind: a search right after a record finds it.")
+                              "once its batch is indexed (well under a second). --no-embed-behind: a search right after a record finds it.")
 EvalOpt = typer.Option(True, "--evaluate/--no-evaluate", help="Allow callers to ask for sandboxed evaluation (bubblewrap executor).")
 
 

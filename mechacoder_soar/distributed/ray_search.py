@@ -163,7 +163,7 @@ class SearchWorker:
         if self._proposer is None:
             self._proposer = self._factory(self.cfg, self._library)
         if task.kind not in self._envs:
-            from graphs.runner import open_environments
+            from ..assembly import open_environments
 
             self._envs.update(open_environments(self.cfg, {task.kind}, self._stack))
 

@@ -1,5 +1,5 @@
 """Sandboxed program execution: a pool of persistent workers (bubblewrap + seccomp + rlimits)
-that evaluate batches of (program source, inputs). See `worker_script.py` for the in-sandbox
+that evaluate batches of (program source, inputs). See the `worker` package for the in-sandbox
 design and why programs run in-process with layered state isolation."""
 from .config import ExecConfig
 from .pool import Executor

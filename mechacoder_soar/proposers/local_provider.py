@@ -11,12 +11,9 @@ seed; `min_p` and `device` as extra keyword arguments). Weights load once per pr
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 PROVIDER = "local"
 ADAPTER_SEP = "+"

@@ -12,8 +12,8 @@ import threading
 
 import pytest
 
-import graphs.runner as runner_mod
 import graphs.soar_loop as loop_mod
+import mechacoder_soar.assembly as assembly_mod
 import mechacoder_soar.proposers.factory as factory
 import mechacoder_soar.suites as suites
 from graphs.runner import run_loop
@@ -165,9 +165,9 @@ def guarded(monkeypatch):
                 Scoring.active = False
 
     monkeypatch.setattr(loop_mod, "score_iteration", score)
-    monkeypatch.setattr(runner_mod, "Oracle", WatchedOracle)
-    real_envs = runner_mod.open_environments
-    monkeypatch.setattr(runner_mod, "open_environments",
+    monkeypatch.setattr(assembly_mod, "Oracle", WatchedOracle)
+    real_envs = assembly_mod.open_environments
+    monkeypatch.setattr(assembly_mod, "open_environments",
                         lambda cfg, kinds, stack: {k: SpyEnv(e, state["env_seen"]) for k, e in real_envs(cfg, kinds, stack).items()})
     real_make = factory.make_proposer
 

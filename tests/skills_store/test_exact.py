@@ -6,7 +6,7 @@ import pytest
 from skills_store import StoreConfig
 from skills_store.exact import ExactIndex
 from skills_store.store import SkillStore
-from skills_store.vectors import VectorIndex
+from skills_store.vectors import ChromaIndex
 
 rng = np.random.default_rng(0)
 
@@ -33,7 +33,7 @@ def test_every_stored_vector_is_its_own_nearest_hit(tmp_path):
     """What HNSW does not promise: a dense cluster of descriptions plus outliers far from all of
     it, added in small batches as a server does; each outlier must come back for its own vector
     (Chroma's HNSW alone returned 15 of these 300 outliers for none of their own vectors)."""
-    inner = VectorIndex(str(tmp_path / "chroma"))
+    inner = ChromaIndex(str(tmp_path / "chroma"))
     centre = rng.standard_normal(384)
     cluster = unit(centre + 0.3 * rng.standard_normal((3000, 384)))
     outliers = unit(rng.standard_normal((300, 384)))
@@ -53,7 +53,7 @@ def test_every_stored_vector_is_its_own_nearest_hit(tmp_path):
 
 
 def test_the_copy_follows_adds_and_deletes_before_and_after_it_is_loaded(tmp_path):
-    spy = Spy(VectorIndex(str(tmp_path / "chroma")))
+    spy = Spy(ChromaIndex(str(tmp_path / "chroma")))
     exact = ExactIndex(spy)
     v = unit(rng.standard_normal((4, 384)))
     exact.add("default", ["a", "b"], v[:2])  # before the first search: read from Chroma on load
@@ -69,7 +69,7 @@ def test_the_copy_follows_adds_and_deletes_before_and_after_it_is_loaded(tmp_pat
 
 
 def test_a_namespace_past_the_limit_is_searched_by_chroma(tmp_path):
-    spy = Spy(VectorIndex(str(tmp_path / "chroma")))
+    spy = Spy(ChromaIndex(str(tmp_path / "chroma")))
     exact = ExactIndex(spy, max_vectors=3)
     v = unit(rng.standard_normal((5, 384)))
     exact.add("default", ["a", "b", "c"], v[:3])
@@ -89,6 +89,28 @@ def test_embedded_stores_search_exactly_and_the_limit_can_turn_it_off(tmp_path):
                       "kind": "arc"}]).added[0]
         assert s.retrieve("turn the grid upside down", k=1)[0].skill.id == sid
     with SkillStore(StoreConfig(location=str(tmp_path / "b"), exact_search_max=0)) as s:
-        assert isinstance(s.vectors, VectorIndex)
+        assert isinstance(s.vectors, ChromaIndex)
     with pytest.raises(ValueError, match="exact_search_max"):
         StoreConfig(location=str(tmp_path / "c"), exact_search_max=-1)
+
+
+def test_every_index_is_a_vector_index_and_the_layers_wrap_each_other(tmp_path):
+    """The store holds any VectorIndex: Chroma's, the exact copy over it, the write-behind buffer
+    over either; all answer a search alike."""
+    from skills_store.index import VectorIndex
+    from skills_store.write_behind import WriteBehindIndex
+
+    chroma = ChromaIndex(str(tmp_path / "chroma"))
+    exact = ExactIndex(chroma)
+    behind = WriteBehindIndex(exact, delay_s=60)
+    v = unit(rng.standard_normal((2, 384)))
+    behind.add("default", ["a", "b"], v)
+    try:
+        for idx in (chroma, exact, behind):
+            assert isinstance(idx, VectorIndex)
+        assert [h.id for h in behind.query("default", v[1], 2)] == ["b", "a"]  # still buffered
+        assert behind.flush(timeout=30) and chroma.existing("default", ["a", "b"]) == {"a", "b"}
+        assert [h.id for h in exact.query("default", v[1], 2)] == ["b", "a"] == [h.id for h in chroma.query("default", v[1], 2)]
+    finally:
+        behind.close()
+    assert not isinstance(object(), VectorIndex)

@@ -79,6 +79,13 @@ def test_dedup_by_normalised_code_and_hindsight_output_signature(store):
     assert store.stats()["skills"] == 3
 
 
+def test_get_many_returns_the_known_ids_only(store):
+    a, b = store.add([FLIP, MIRROR]).added
+    got = store.get_many([b, "sk_missing", a, b])
+    assert set(got) == {a, b} and got[a].code == FLIP["code"]
+    assert store.get_many([]) == {} and store.get_attempt("never-recorded") is None
+
+
 def test_supersede_hides_old_version_but_keeps_it(store):
     old = store.add([RECOLOUR]).added[0]
     better = dict(RECOLOUR, code="def transform(g):\n    import numpy as np\n    a = np.array(g)\n    a[a == 1] = 2\n    return a.tolist()",

@@ -9,7 +9,7 @@ import pytest
 
 from skills_store import StoreConfig
 from skills_store.store import SkillStore
-from skills_store.vectors import VectorIndex
+from skills_store.vectors import ChromaIndex
 from skills_store.write_behind import WriteBehindIndex
 from tests.conftest import PYTHON, ROOT
 
@@ -22,7 +22,7 @@ def unit(n: int) -> np.ndarray:
 
 
 def test_buffered_vectors_are_searched_at_once_and_written_in_one_batch(tmp_path):
-    inner = VectorIndex(str(tmp_path / "chroma"))
+    inner = ChromaIndex(str(tmp_path / "chroma"))
     idx = WriteBehindIndex(inner, delay_s=60)  # nothing is written until flushed
     old = unit(20)
     inner.add("default", [f"old{i}" for i in range(20)], old)
@@ -42,7 +42,7 @@ def test_buffered_vectors_are_searched_at_once_and_written_in_one_batch(tmp_path
 
 
 def test_concurrent_adds_are_batched_by_the_writer(tmp_path):
-    idx = WriteBehindIndex(VectorIndex(str(tmp_path / "chroma")), delay_s=0.05)
+    idx = WriteBehindIndex(ChromaIndex(str(tmp_path / "chroma")), delay_s=0.05)
     vecs = unit(40)
 
     def add(i):
@@ -74,7 +74,7 @@ class Flaky:
 
 
 def test_a_failed_write_keeps_the_vectors_searchable_and_is_retried(tmp_path, caplog):
-    flaky = Flaky(VectorIndex(str(tmp_path / "chroma")))
+    flaky = Flaky(ChromaIndex(str(tmp_path / "chroma")))
     idx = WriteBehindIndex(flaky, delay_s=0.01, retry_s=0.05)
     v = unit(1)
     with caplog.at_level("WARNING"):
@@ -95,7 +95,7 @@ def test_close_writes_what_is_buffered_and_refuses_later_adds(tmp_path):
     assert store.vectors.pending() == 1
     assert store.retrieve("turn the grid upside down", k=1)[0].skill.id == sid
     store.close()
-    assert VectorIndex(cfg.location).existing(cfg.namespace, [sid]) == {sid}
+    assert ChromaIndex(cfg.location).existing(cfg.namespace, [sid]) == {sid}
     with pytest.raises(Exception, match="closed"):
         store.vectors.add("default", ["x"], unit(1))
 
@@ -116,7 +116,7 @@ def test_skills_buffered_at_a_crash_are_reindexed_from_the_ledger(tmp_path, embe
     out = subprocess.run([PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     sid = out.stdout.split()[-1]
-    assert VectorIndex(str(loc)).existing("default", [sid]) == set()  # never reached Chroma
+    assert ChromaIndex(str(loc)).existing("default", [sid]) == set()  # never reached Chroma
     with SkillStore(StoreConfig(location=str(loc))) as s:
         assert s.retrieve("flip each row horizontally", k=1)[0].skill.id == sid  # repaired on open
         assert s.vectors.existing("default", [sid]) == {sid}
@@ -124,7 +124,7 @@ def test_skills_buffered_at_a_crash_are_reindexed_from_the_ledger(tmp_path, embe
 
 def test_bad_delay_is_refused(tmp_path):
     with pytest.raises(ValueError, match="delay"):
-        WriteBehindIndex(VectorIndex(str(tmp_path / "c")), delay_s=0)
+        WriteBehindIndex(ChromaIndex(str(tmp_path / "c")), delay_s=0)
 
 
 # -- embed-behind: the writer embeds too -----------------------------------------------------------
@@ -201,11 +201,11 @@ def test_when_the_writer_is_behind_the_request_embeds_its_own_skill(tmp_path):
         assert store.vectors.pending() == 3
         writer.gate.set()
     assert sorted(t for call in writer.calls for t in call) == ["flip the grid upside down", "mirror each row"]
-    assert VectorIndex(cfg.location).existing("default", [a, b, c]) == {a, b, c}  # close() indexed the rest
+    assert ChromaIndex(cfg.location).existing("default", [a, b, c]) == {a, b, c}  # close() indexed the rest
 
 
 def test_flush_waits_for_what_was_added_before_it_not_for_later_adds(tmp_path):
-    idx = WriteBehindIndex(VectorIndex(str(tmp_path / "chroma")), delay_s=0.05, embedder=Counting())
+    idx = WriteBehindIndex(ChromaIndex(str(tmp_path / "chroma")), delay_s=0.05, embedder=Counting())
     idx.add_texts("default", ["first"], ["sort the numbers"])
     stop = threading.Event()
 
@@ -229,7 +229,7 @@ def test_flush_waits_for_what_was_added_before_it_not_for_later_adds(tmp_path):
 
 
 def test_a_text_deleted_before_it_is_embedded_is_never_indexed(tmp_path):
-    idx = WriteBehindIndex(VectorIndex(str(tmp_path / "chroma")), delay_s=60, embedder=Counting())
+    idx = WriteBehindIndex(ChromaIndex(str(tmp_path / "chroma")), delay_s=60, embedder=Counting())
     idx.add_texts("default", ["a", "b"], ["sort the numbers", "reverse the list"])
     idx.delete("default", ["a"])
     assert idx.flush(timeout=60)
@@ -240,7 +240,7 @@ def test_a_text_deleted_before_it_is_embedded_is_never_indexed(tmp_path):
 def test_embed_behind_needs_a_write_behind_window_and_an_embedder(tmp_path):
     with pytest.raises(ValueError, match="index_write_behind_ms"):
         StoreConfig(location=str(tmp_path / "s"), index_embed_behind=True)
-    idx = WriteBehindIndex(VectorIndex(str(tmp_path / "c")), delay_s=1)
+    idx = WriteBehindIndex(ChromaIndex(str(tmp_path / "c")), delay_s=1)
     with pytest.raises(Exception, match="embedder"):
         idx.add_texts("default", ["a"], ["text"])
     idx.close()

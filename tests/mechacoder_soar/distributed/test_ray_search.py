@@ -85,7 +85,7 @@ def make_cfg(tmp_path, **kw):
 
 
 def make_ctx(cfg, library, run_dir):
-    from graphs.runner import open_environments
+    from mechacoder_soar.assembly import open_environments
     import contextlib
 
     tasks = load_tasks(cfg.suite, None, cfg.task_ids)

@@ -8,7 +8,8 @@ import pytest
 
 from mechacoder_soar.executor import ExecConfig, Executor, SandboxUnavailable
 from mechacoder_soar.executor import sandbox as sandbox_mod
-from mechacoder_soar.executor import worker_script as ws
+from mechacoder_soar.executor.worker import guard
+from mechacoder_soar.executor.worker.screen import screen
 
 G = [[1, 2], [3, 4]]
 
@@ -139,14 +140,14 @@ def test_missing_bubblewrap_falls_back_loudly(monkeypatch, caplog):
 
 
 def test_screen_flags_risky_programs():
-    assert ws.screen("import numpy as np\nfrom collections import Counter\ndef transform(g):\n    return np.array(g)\n") is None
-    assert ws.screen("class A:\n    def __init__(self):\n        self.x = 1\n") is None
+    assert screen("import numpy as np\nfrom collections import Counter\ndef transform(g):\n    return np.array(g)\n") is None
+    assert screen("class A:\n    def __init__(self):\n        self.x = 1\n") is None
     for code in [
         "import os", "import ctypes", "from sys import modules", "x = ().__class__",
         "setattr(a, 'b', 1)", "import numpy as np\nnp.array = None", "import numpy as np\nnp.random.x += 1",
         "from collections import Counter\nCounter.most_common = 1", "np.save('x', a)", "open('f')",
     ]:
-        assert ws.screen(code) is not None, code
+        assert screen(code) is not None, code
 
 
 def test_guard_detects_module_and_state_changes(tmp_path, monkeypatch):
@@ -155,8 +156,8 @@ def test_guard_detects_module_and_state_changes(tmp_path, monkeypatch):
     import numpy as np
 
     monkeypatch.chdir(tmp_path)
-    ws._DictWatch.tags_ok = ws._probe_dict_tags()
-    g = ws.Guard(str(tmp_path))
+    guard.DictWatch.tags_ok = guard.probe_dict_tags()
+    g = guard.Guard(str(tmp_path))
     assert g.check() is None
     orig = np.fliplr
     try:
@@ -164,7 +165,7 @@ def test_guard_detects_module_and_state_changes(tmp_path, monkeypatch):
         assert "fliplr" in (g.check() or "")
     finally:
         np.fliplr = orig
-    g = ws.Guard(str(tmp_path))
+    g = guard.Guard(str(tmp_path))
     (tmp_path / "f").write_text("x")
     assert "scratch" in (g.check() or "")
     os.unlink(tmp_path / "f")
