@@ -55,7 +55,7 @@ def learn_iterations(library, suite: str, limit: int | None, iterations: int, ru
         t = time.time()
         cfg = RunConfig(suite=suite, limit=limit, iterations=it, run_dir=str(run_dir), proposer="library",
                         budget_sample=budget_sample, budget_refine=budget_refine, search_budget=budget,
-                        search_time_s=120.0, concurrency=concurrency)
+                        search_time_s=300.0, concurrency=concurrency)
         row = dict(run_loop(cfg, library=library, resume=it > 1)["iterations"][-1])
         row["learn_wall_s"] = round(time.time() - t, 1)
         rows.append(row)
