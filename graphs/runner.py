@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 from mechacoder_soar.assembly import open_run
@@ -34,7 +34,7 @@ def run_loop(cfg: RunConfig, *, resume: bool = False, on_event: Callable[[str, d
             raise RunExists(f"nothing to resume in {rd_path}: no config.json")
         saved = RunConfig.load(rd_path / "config.json")
         # A resumed run keeps its task list and budgets; only the iteration count may grow.
-        cfg = RunConfig(**{**asdict(saved), "iterations": max(saved.iterations, cfg.iterations)})
+        cfg = replace(saved, iterations=max(saved.iterations, cfg.iterations))
     rd = RunDir(rd_path)
     cfg.save(rd.path / "config.json")
     tasks = load_tasks(cfg.suite, cfg.limit, cfg.task_ids or None)

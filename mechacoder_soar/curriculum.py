@@ -26,49 +26,19 @@ import logging
 import random
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 from skills_store.schema import SkillIn
 
+from .config import GENERATORS, CurriculumConfig, CurriculumError
 from .domain import Attempt, Task
 from .hindsight import relabel_arc
+from .proposers.library import LibrarySearchProposer
 
 log = logging.getLogger(__name__)
-
-GENERATORS = ("hindsight", "prefix", "subset", "teacher")
-
-
-class CurriculumError(ValueError):
-    """Bad input to the curriculum (too few hard tasks, unknown generator, ...); says which."""
-
-
-@dataclass
-class CurriculumConfig:
-    holdout: int = 3                  # hard tasks the student is measured on
-    holdout_ids: tuple[str, ...] = ()  # ... or exactly these (overrides `holdout`)
-    repeats: int = 2                  # student runs averaged per measurement
-    search_time_s: float = 2.0        # student (and subset-stone) search: seconds per task
-    search_budget: int = 3000         # ... and programs per task (whichever ends first)
-    max_depth: int = 3
-    k_retrieve: int = 24              # skills retrieved to steer the student (as LibrarySearchProposer)
-    stones_per_batch: int = 6
-    min_gain: float = 0.0             # admit iff mean gain > min_gain
-    generators: tuple[str, ...] = ("hindsight", "prefix", "subset", "teacher")
-    seed: int = 0
-    dry_run: bool = False             # measure only; never write the real library
-
-    def __post_init__(self) -> None:
-        if self.holdout < 1 or self.repeats < 1 or self.stones_per_batch < 1:
-            raise CurriculumError(f"holdout, repeats and stones_per_batch must be >= 1, got {self.holdout}, {self.repeats}, {self.stones_per_batch}")
-        if self.search_time_s <= 0 or self.search_budget < 1:
-            raise CurriculumError("search_time_s must be > 0 and search_budget >= 1")
-        unknown = set(self.generators) - set(GENERATORS)
-        if unknown:
-            raise CurriculumError(f"unknown stepping-stone generator(s) {sorted(unknown)}; known: {', '.join(GENERATORS)}")
-
 
 @dataclass
 class Stone:
@@ -169,13 +139,13 @@ def prefix_stones(task: Task, attempts: list[Attempt], n: int) -> list[Stone]:
 
 def subset_stones(task: Task, cfg: CurriculumConfig, n: int) -> list[Stone]:
     """Leave one train pair out, search the rest: programs right on part of the examples."""
-    from .library_search.search import SearchConfig, search
+    from .library_search.search import search
 
     if len(task.train) < 2:
         return []
     out = []
-    per = SearchConfig(max_depth=cfg.max_depth, budget=cfg.search_budget,
-                       time_limit_s=max(0.1, cfg.search_time_s / len(task.train)))
+    student = cfg.student.search
+    per = replace(student, time_limit_s=max(0.1, student.time_limit_s / len(task.train)))
     for drop in range(len(task.train)):
         pairs = [(e.input, e.output) for i, e in enumerate(task.train) if i != drop]
         res = search(pairs, task.test_inputs, per)
@@ -262,12 +232,10 @@ class Measurement:
 def measure_student(library, tasks: Sequence[Task], cfg: CurriculumConfig) -> Measurement:
     """Run the student (library-steered composition search, as `LibrarySearchProposer.sample`
     does it) on each task's train pairs `repeats` times; solved = a train-correct program found."""
-    from .library_search.search import SearchConfig, search
-    from .proposers.library import LibrarySearchConfig, LibrarySearchProposer
+    from .library_search.search import search
 
-    prop = LibrarySearchProposer(library, LibrarySearchConfig(time_limit_s=cfg.search_time_s, budget=cfg.search_budget,
-                                                              max_depth=cfg.max_depth, k_retrieve=cfg.k_retrieve))
-    scfg = SearchConfig(max_depth=cfg.max_depth, budget=cfg.search_budget, time_limit_s=cfg.search_time_s)
+    prop = LibrarySearchProposer(library, cfg.student)
+    scfg = cfg.student.search
     steer = {t.id: prop.steer(t, []) for t in tasks}  # retrieval is deterministic: once per task
     rates, accs, solved = [], [], {t.id: 0 for t in tasks}
     for _ in range(cfg.repeats):

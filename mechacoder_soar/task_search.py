@@ -6,10 +6,13 @@ protocols and journals attempts in the run directory. Nothing here reads hidden 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from typing import Any
 
 import numpy as np
+
+from skills_store.schema import code_hash
 
 from .context import RunContext
 from .domain import Attempt, Task, attempt_id
@@ -39,6 +42,40 @@ def _attempts_from(ctx: RunContext, task: Task, props: list[Proposal], evals: li
     return out
 
 
+def _output_key(a: Attempt) -> str | None:
+    """What an attempt produced, as one key; None for errors (nothing to compare)."""
+    return None if a.error else json.dumps([a.train_outputs, a.test_outputs])
+
+
+class _Seen:
+    """Within one task and iteration: programs (by normalised code) and output sets already
+    journalled, so none is evaluated or journalled twice — a duplicate would spend budget, add a
+    vote and credit the same skills twice."""
+
+    def __init__(self, attempts: list[Attempt]):
+        self.codes = {code_hash(a.code) for a in attempts}
+        self.outputs = {k for a in attempts if (k := _output_key(a)) is not None}
+
+    def new_code(self, props: list[Proposal]) -> list[Proposal]:
+        out = []
+        for p in props:
+            h = code_hash(p.code)
+            if h not in self.codes:
+                self.codes.add(h)
+                out.append(p)
+        return out
+
+    def new_outputs(self, attempts: list[Attempt]) -> list[Attempt]:
+        out = []
+        for a in attempts:
+            k = _output_key(a)
+            if k is None or k not in self.outputs:
+                if k is not None:
+                    self.outputs.add(k)
+                out.append(a)
+        return out
+
+
 def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]:
     cfg = ctx.config
     task = ctx.tasks[task_id]
@@ -50,16 +87,20 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
     attempts: list[Attempt] = ctx.run_dir.attempts(iteration, task_id)
     query = env.describe(task)
     skills = [s.skill for s in ctx.library.retrieve_for_sampling(query, cfg.k_skills, kind=task.kind)]
+    seen = _Seen(attempts)
+    if hasattr(ctx.proposer, "start_task"):
+        ctx.proposer.start_task(task_id)  # a new round: programs of earlier iterations may come again
 
     def n_correct() -> int:
         return sum(a.fully_correct for a in attempts)
 
     def record(props: list[Proposal], mode: str, parent: Attempt | None) -> None:
+        props = seen.new_code(props)
         if not props:
             return
         evals = env.evaluate(task, [p.code for p in props])
         new = _attempts_from(ctx, task, props, evals, iteration, mode, parent, slot=len(attempts))
-        attempts.extend(ctx.run_dir.journal(iteration, new))
+        attempts.extend(ctx.run_dir.journal(iteration, seen.new_outputs(new)))
 
     # -- sampling --------------------------------------------------------------------------
     done = sum(a.mode == "sample" for a in attempts)

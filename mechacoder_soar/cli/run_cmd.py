@@ -1,43 +1,59 @@
 """`soar run` (the main job) and `soar adapt` (test-time adaptation: the same loop, target test
-outputs read only by the scorer)."""
+outputs read only by the scorer).
+
+Every option's default is read from `RunConfig` (one source); each option's Python name is a
+RunConfig field, or one of `FLAT_SEARCH_KEYS` for the embedded search settings, so `run_config`
+maps a command line onto a RunConfig without a hand-written copy of each argument.
+"""
 from __future__ import annotations
 
-import json
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
+from ..config import RunConfig
 from .common import STORE_HELP, emit_json, fail
 
+_D = RunConfig()  # the flags' defaults
 
-def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[str], iterations: int,
-         budget_sample: int, budget_refine: int, proposer: str, api_base: Optional[str], store: Optional[str],
-         namespace: str, run_dir: str, resume: bool, as_json: bool, concurrency: int, workers: int,
-         search_time: float, search_budget: int, k_skills: int, seed: int, temperature: float, max_tokens: int,
-         executor: str = "local", ray_address: Optional[str] = None, final: bool = False) -> None:
+
+def run_config(adapt: bool, opts: dict[str, Any]) -> RunConfig:
+    """The RunConfig a `soar run` / `soar adapt` command line stands for (`--task-ids` is
+    comma-separated; `--search-time`, `--search-budget`, `--search-depth` set `RunConfig.search`)."""
+    opts = {**opts, "task_ids": [t for t in (opts.get("task_ids") or "").split(",") if t], "adapt": adapt}
+    return RunConfig.from_dict(opts)
+
+
+def _run(adapt: bool, *, resume: bool, as_json: bool, final: bool, **opts: Any) -> None:
+    from graphs.runner import RunExists, run_loop
+    from mechacoder_soar.arc.protocol import ProtocolError, check_suite
+    from mechacoder_soar.distributed.ray_search import RayUnavailableError  # imports no ray
+    from skills_store import StoreError
+
+    if opts["executor"] not in ("local", "ray"):
+        fail(f"unknown --executor {opts['executor']!r}: choose local or ray")
+    try:
+        cfg = run_config(adapt, opts)
+        check_suite(cfg.suite, final=final, limit=cfg.limit, task_ids=cfg.task_ids)
+    except (ProtocolError, ValueError) as e:
+        fail(str(e))
+    prog, on_event = _progress(adapt, as_json)
+    try:
+        with prog:
+            metrics = run_loop(cfg, resume=resume, on_event=on_event)
+    except (RunExists, StoreError, ValueError, KeyError, FileNotFoundError, RayUnavailableError) as e:
+        fail(str(e).strip("'\""))
+    if as_json:
+        emit_json(metrics)
+        return
+    _print_table(metrics, cfg.run_dir)
+
+
+def _progress(adapt: bool, as_json: bool):
+    """A rich progress bar (quiet with --json) and the run's event handler that drives it."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from graphs.runner import RunExists, run_loop
-    from mechacoder_soar.config import RunConfig
-    from mechacoder_soar.distributed.ray_search import RayUnavailableError  # imports no ray
-    from mechacoder_soar.arc.protocol import ProtocolError, check_suite
-    from skills_store import StoreError
-
-    task_list = [t for t in (task_ids or "").split(",") if t]
-    try:
-        check_suite(suite, final=final, limit=limit, task_ids=task_list)
-    except ProtocolError as e:
-        fail(str(e))
-    cfg = RunConfig(
-        suite=suite, limit=limit, task_ids=task_list, iterations=iterations,
-        budget_sample=budget_sample, budget_refine=budget_refine, proposer=proposer, api_base=api_base,
-        store=store, namespace=namespace, run_dir=run_dir, concurrency=concurrency, workers=workers,
-        search_time_s=search_time, search_budget=search_budget, k_skills=k_skills, seed=seed, adapt=adapt, executor=executor,
-        ray_address=ray_address, temperature=temperature, max_tokens=max_tokens,
-    )
-    if executor not in ("local", "ray"):
-        fail(f"unknown --executor {executor!r}: choose local or ray")
     con = Console(stderr=True)
     state = {"attempts": 0, "solved": 0, "done": 0, "library": 0}
     prog = Progress(TextColumn("[b]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -66,14 +82,11 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
                       f"test pass@2 {'n/a' if p2 is None else f'{p2:.1%}'}  new skills {d['new_skills']}  "
                       f"library {d['library_size']}  ({d['wall_s']:.0f} s)")
 
-    try:
-        with prog:
-            metrics = run_loop(cfg, resume=resume, on_event=on_event)
-    except (RunExists, StoreError, ValueError, KeyError, FileNotFoundError, RayUnavailableError) as e:
-        fail(str(e).strip("'\""))
-    if as_json:
-        emit_json(metrics)
-        return
+    return prog, on_event
+
+
+def _print_table(metrics: dict, run_dir: str) -> None:
+    from rich.console import Console
     from rich.table import Table
 
     t = Table("iteration", "tasks", "attempts", "train solved", "test pass@2", "new skills", "library", "wall s",
@@ -89,32 +102,43 @@ def _run(adapt: bool, *, suite: str, limit: Optional[int], task_ids: Optional[st
 
 def _command(adapt: bool):
     def cmd(
-        suite: str = typer.Option("arc1-train", "--suite", help="arc1-train[:learn|:transfer] | arc2-train[:learn|:transfer] | "
+        suite: str = typer.Option(_D.suite, "--suite", help="arc1-train[:learn|:transfer] | arc2-train[:learn|:transfer] | "
                                   "arc1-eval | arc2-eval (only with --final) | arc:PATH | tb:PATH"),
-        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="First N tasks of the suite."),
+        limit: Optional[int] = typer.Option(_D.limit, "--limit", min=1, help="First N tasks of the suite."),
         task_ids: Optional[str] = typer.Option(None, "--task-ids", help="Comma-separated task ids."),
-        iterations: int = typer.Option(2, "--iterations", min=1),
-        budget_sample: int = typer.Option(8, "--budget-sample", min=0, help="Programs sampled per task per iteration."),
-        budget_refine: int = typer.Option(4, "--budget-refine", min=0, help="Refinements per task per iteration."),
-        proposer: str = typer.Option("library", "--proposer", help="library (no LLM) | local/smollm2 | any litellm model"),
-        api_base: Optional[str] = typer.Option(None, "--api-base", help="OpenAI-compatible server, e.g. a vLLM server."),
-        store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
-        namespace: str = typer.Option("default", "--namespace"),
-        run_dir: str = typer.Option("runs/latest", "--run-dir"),
+        iterations: int = typer.Option(_D.iterations, "--iterations", min=1),
+        budget_sample: int = typer.Option(_D.budget_sample, "--budget-sample", min=0, help="Programs sampled per task per iteration."),
+        budget_refine: int = typer.Option(_D.budget_refine, "--budget-refine", min=0, help="Refinements per task per iteration."),
+        sample_batch: int = typer.Option(_D.sample_batch, "--sample-batch", min=1, help="Programs asked of the proposer per call."),
+        proposer: str = typer.Option(_D.proposer, "--proposer", help="library (no LLM) | local/smollm2 | any litellm model"),
+        api_base: Optional[str] = typer.Option(_D.api_base, "--api-base", help="OpenAI-compatible server, e.g. a vLLM server."),
+        store: Optional[str] = typer.Option(_D.store, "--store", help=STORE_HELP),
+        namespace: str = typer.Option(_D.namespace, "--namespace"),
+        run_dir: str = typer.Option(_D.run_dir, "--run-dir"),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --run-dir."),
         as_json: bool = typer.Option(False, "--json", help="Print metrics.json at the end."),
-        concurrency: int = typer.Option(2, "--concurrency", min=1, help="Tasks searched at once."),
-        workers: int = typer.Option(2, "--workers", min=1, help="Sandboxed executor workers."),
-        search_time: float = typer.Option(20.0, "--search-time", help="Library search: seconds per task per call."),
-        search_budget: int = typer.Option(20_000, "--search-budget", min=1,
+        concurrency: int = typer.Option(_D.concurrency, "--concurrency", min=1, help="Tasks searched at once."),
+        workers: int = typer.Option(_D.workers, "--workers", min=1, help="Sandboxed executor workers."),
+        program_timeout_s: float = typer.Option(_D.program_timeout_s, "--program-timeout", min=0.01,
+                                                help="Seconds one program may run on one task's inputs."),
+        search_time_s: float = typer.Option(_D.search.time_limit_s, "--search-time",
+                                            help="Library search: seconds per task per call (a safety cap)."),
+        search_budget: int = typer.Option(_D.search.budget, "--search-budget", min=1,
                                           help="Library search: candidate programs per task per call (same on any machine)."),
-        k_skills: int = typer.Option(4, "--k-skills", min=0),
-        seed: int = typer.Option(0, "--seed"),
-        temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="LLM proposers: sampling temperature."),
-        max_tokens: int = typer.Option(1024, "--max-tokens", min=1, help="LLM proposers: tokens per completion."),
-        executor: str = typer.Option("local", "--executor",
+        search_depth: int = typer.Option(_D.search.max_depth, "--search-depth", min=1,
+                                         help="Library search: most primitives composed in one program."),
+        k_skills: int = typer.Option(_D.k_skills, "--k-skills", min=0, help="Skills retrieved per task / shown per prompt."),
+        rex_c: float = typer.Option(_D.rex_c, "--rex-c", min=0.0, help="REX exploration constant for choosing refinement parents."),
+        early_stop_correct: int = typer.Option(_D.early_stop_correct, "--early-stop-correct", min=1,
+                                               help="Stop searching a task once this many programs are train-correct."),
+        learn: bool = typer.Option(_D.learn, "--learn/--no-learn", help="--no-learn: search and score only (a fixed library)."),
+        seed: int = typer.Option(_D.seed, "--seed"),
+        temperature: float = typer.Option(_D.temperature, "--temperature", min=0.0, help="LLM proposers: sampling temperature."),
+        min_p: Optional[float] = typer.Option(_D.min_p, "--min-p", min=0.0, max=1.0, help="LLM proposers: min-p sampling cut-off."),
+        max_tokens: int = typer.Option(_D.max_tokens, "--max-tokens", min=1, help="LLM proposers: tokens per completion."),
+        executor: str = typer.Option(_D.executor, "--executor",
                                      help="Where per-task search runs: local | ray (needs Ray installed; see docs/distributed.md)."),
-        ray_address: Optional[str] = typer.Option(None, "--ray-address",
+        ray_address: Optional[str] = typer.Option(_D.ray_address, "--ray-address",
                                                   help="--executor ray: cluster address for ray.init (default: start a local one)."),
         final: bool = typer.Option(False, "--final", help="The final table: an eval suite (arc1-eval, arc2-eval), all of its "
                                    "tasks; development runs refuse eval suites without it."),

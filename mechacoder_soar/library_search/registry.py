@@ -161,7 +161,7 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
                 o = np.asarray(fn(a0, **params))
             except Exception:
                 continue
-            pix = float((o == b0).mean()) if o.shape == b0.shape else -1.0
+            pix = np.count_nonzero(o == b0) / b0.size if o.shape == b0.shape else -1.0
             exact = 0
             if pix == 1.0:
                 exact = 1
@@ -171,7 +171,7 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
                     except Exception:
                         exact = 0
                         break
-                    if o.shape != b.shape or not (o == b).all():
+                    if o.shape != b.shape or not np.array_equal(o, b):
                         exact = 0
                         break
             scored.append((-exact, -pix, i, params))

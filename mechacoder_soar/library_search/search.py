@@ -1,285 +1,27 @@
 """Enumerative composition search over the primitive library (icecuber-style, in-process).
 
 Uniform-cost search over step lists: every node is a program, evaluated on all train and test
-inputs when created. Cheap primitives (and those the caller prefers, via `order`) come first;
-parameters are inferred from (current intermediate grids, train outputs); a node whose grids equal
-a node seen before — over every train and test input — or that fails on any input is pruned; a
-node whose shapes already match the outputs gets a free "colour-map fix" child. Budget (programs
-evaluated) and wall time are hard limits.
+inputs when created (from its parent's grids, through the engine's step cache). Cheap primitives
+(and those the caller prefers, via `order`) come first; parameters are inferred from (current
+intermediate grids, train outputs); a node whose grids equal a node seen before — over every train
+and test input — or that fails on any input is pruned; a node whose shapes already match the
+outputs gets a free "colour-map fix" child. Budget (programs evaluated) and wall time are hard
+limits; open nodes are capped in number and in grid bytes. `SearchConfig.processes` > 1 splits
+one search's frontier over processes (`frontier.py`).
 """
 from __future__ import annotations
 
 import heapq
-import json
-import time
-from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-import numpy as np
+from .engine import Engine, Frame, Hit, params_cost, params_key
+from .primitives import PRIMITIVES, Step, to_array, validate_steps
+from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
 
-from .primitives import PRIMITIVES, Grid, Step, apply_step, render_program, to_array, to_grid, validate_steps
-from .registry import CATEGORIES
+__all__ = ["COLOUR_FIX", "PATTERN_CATEGORIES", "Candidate", "SearchConfig", "SearchResult", "diagnose",
+           "mutate", "search"]
 
-COLOUR_FIX = "colour_map"
-
-# which categories to try first when refining a parent with a given error pattern
-PATTERN_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "wrong_shape": ("geometry", "objects", "partition", "symmetry"),
-    "right_shape_wrong_colours": ("colour", "objects", "denoise"),
-    "few_pixels_off": ("rules", "denoise", "drawing", "symmetry", "colour", "objects"),
-    "right_shape_wrong_content": ("drawing", "objects", "rules", "gravity", "symmetry", "colour", "denoise"),
-    "error": CATEGORIES,
-    "correct": (),
-}
-
-
-@dataclass
-class SearchConfig:
-    max_depth: int = 3
-    budget: int = 5000                 # max candidate programs evaluated (each run on all inputs)
-    time_limit_s: float = 30.0
-    max_params_per_step: int = 3       # inferred settings tried per (node, primitive)
-    refit_learned: bool = True         # also try learned compositions with settings re-inferred
-    max_learned_extended: int = 4      # learned compositions also extended by further steps: the
-                                       # first this many that move the grids towards the outputs
-    learned_cost: float = 0.6          # a learned composition costs as one preferred primitive ...
-    learned_rank_step: float = 0.05    # ... plus this per place down the caller's ranking
-    max_candidates: int = 10           # candidates returned
-    shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
-    preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
-    colour_fix: bool = True            # try a learned colour map on nodes with the right shapes
-    max_open_nodes: int = 50_000       # expandable nodes kept (bounds memory)
-    stop_after_solutions: int = 2      # stop once this many distinct train-correct answers exist (0: never)
-
-    def __post_init__(self) -> None:
-        if self.max_depth < 1:
-            raise ValueError(f"SearchConfig.max_depth must be >= 1, got {self.max_depth}")
-        if self.budget < 1:
-            raise ValueError(f"SearchConfig.budget must be >= 1, got {self.budget}")
-        if self.time_limit_s <= 0:
-            raise ValueError(f"SearchConfig.time_limit_s must be > 0, got {self.time_limit_s}")
-        if self.max_params_per_step < 1:
-            raise ValueError(f"SearchConfig.max_params_per_step must be >= 1, got {self.max_params_per_step}")
-        if self.learned_cost < 0 or self.learned_rank_step < 0:
-            raise ValueError("SearchConfig.learned_cost and learned_rank_step must be >= 0, got "
-                             f"{self.learned_cost} and {self.learned_rank_step}")
-
-
-@dataclass
-class Candidate:
-    steps: list[Step]
-    train_correct: list[bool]
-    train_accuracy: float
-    pixel_score: float
-    test_outputs: list[Grid]
-    train_outputs: list[Grid] = field(default_factory=list)
-    cost: float = 0.0
-    found_at: int = 0   # evaluations spent when it was found: what it cost the search to get here
-
-    @property
-    def fully_correct(self) -> bool:
-        return bool(self.train_correct) and all(self.train_correct)
-
-    @property
-    def code(self) -> str:
-        """The candidate as one standalone `transform` module (see `render_program`)."""
-        return render_program(self.steps)
-
-
-@dataclass
-class SearchResult:
-    candidates: list[Candidate]
-    n_evaluated: int
-    elapsed_s: float
-    exhausted: str = ""   # "budget", "time", "solved" (enough solutions) or "" (space exhausted)
-
-    @property
-    def solved(self) -> bool:
-        return bool(self.candidates) and self.candidates[0].fully_correct
-
-    @property
-    def first_solution_at(self) -> int | None:
-        """Evaluations it took to find the first train-correct program (None: none found)."""
-        return min((c.found_at for c in self.candidates if c.fully_correct), default=None)
-
-
-State = tuple[np.ndarray, ...]
-
-
-def _key(state: State) -> bytes:
-    return b"|".join(np.asarray(a.shape, dtype=np.int64).tobytes() + np.ascontiguousarray(a, dtype=np.int64).tobytes()
-                     for a in state)
-
-
-def _params_key(params: dict) -> str:
-    return json.dumps(params, sort_keys=True)
-
-
-def _params_cost(params: dict) -> float:
-    # description-length tie-break: among equally cheap programs prefer the one with less to
-    # specify (a 6-entry colour map that happens to fit beats nothing; a plain flip beats it)
-    return 0.003 * len(json.dumps(params)) if params else 0.0
-
-
-class _Engine:
-    """Shared evaluation machinery: inputs, budget/deadline accounting, dedup and scoring."""
-
-    def __init__(self, train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig):
-        if not train_pairs:
-            raise ValueError("search needs at least one train pair")
-        self.config = config
-        self.start = time.perf_counter()
-        self.deadline = self.start + config.time_limit_s
-        ins, outs = [], []
-        for i, pair in enumerate(train_pairs):
-            try:
-                a, b = (pair["input"], pair["output"]) if isinstance(pair, dict) else pair
-            except (KeyError, TypeError, ValueError):
-                raise ValueError(f"train pair {i} must be (input, output) or a dict with 'input'/'output'") from None
-            ins.append(to_array(a))
-            outs.append(to_array(b))
-        self.ins, self.outs = ins, outs
-        self.tests = [to_array(t) for t in test_inputs]
-        self.n_train = len(ins)
-        self.n_evaluated = 0
-        self.exhausted = ""
-        self.seen: set[bytes] = set()
-        self.correct: dict[bytes, Candidate] = {}     # keyed by test outputs: distinct answers only
-        self.near: list[tuple[tuple, int, Candidate]] = []
-        self._tiebreak = 0
-
-    # ---- limits
-    def out_of_budget(self) -> bool:
-        if self.exhausted:
-            return True
-        if self.config.stop_after_solutions and len(self.correct) >= self.config.stop_after_solutions:
-            self.exhausted = "solved"
-            return True
-        if self.n_evaluated >= self.config.budget:
-            self.exhausted = "budget"
-        elif time.perf_counter() >= self.deadline:
-            self.exhausted = "time"
-        return bool(self.exhausted)
-
-    # ---- evaluation
-    def apply(self, step: Step, state: State) -> State | None:
-        out = []
-        for a in state:
-            r = apply_step(step, a)
-            if r is None:
-                return None
-            out.append(r)
-        return tuple(out)
-
-    def train_pairs_of(self, state: State) -> list[tuple[np.ndarray, np.ndarray]]:
-        return list(zip(state[: self.n_train], self.outs))
-
-    def shapes_match(self, state: State) -> bool:
-        return all(a.shape == b.shape for a, b in zip(state[: self.n_train], self.outs))
-
-    def infer(self, name: str, state: State) -> list[dict]:
-        prim = PRIMITIVES[name]
-        if prim.infer is None:
-            return [{}]
-        try:
-            params = prim.infer(self.train_pairs_of(state))
-        except Exception:
-            return []
-        return list(params)[: self.config.max_params_per_step]
-
-    def retemplate(self, prog: Sequence[Step], steps_to_refit: Iterable[int]) -> list[Step] | None:
-        """`prog` with the parameters of the given steps re-inferred on *this* task (first inferred
-        setting; the learned one where inference has nothing). A composition learned on one task
-        with its colours and sizes baked in becomes a template for tasks that need the same steps
-        with other settings. None if the program stops applying."""
-        refit = set(steps_to_refit)
-        state: State | None = tuple(self.ins) + tuple(self.tests)
-        out: list[Step] = []
-        for i, (name, params) in enumerate(prog):
-            if i in refit and PRIMITIVES[name].infer is not None:
-                params = next(iter(self.infer(name, state)), params)
-            out.append((name, params))
-            state = self.apply((name, params), state)
-            if state is None:
-                return None
-        return out
-
-    def evaluate(self, steps: list[Step], state: State | None, cost: float) -> Candidate | None:
-        """Count one evaluation; prune failures and duplicates; score and record the rest."""
-        self.n_evaluated += 1
-        if state is None:
-            return None
-        k = _key(state)
-        if k in self.seen:
-            return None
-        self.seen.add(k)
-        return self.record(steps, state, cost)
-
-    def agreement(self, state: State) -> list[float | None]:
-        """Per train pair: the fraction of cells equal to the output, None where shapes differ."""
-        return [float((a == b).mean()) if a.shape == b.shape else None for a, b in zip(state[: self.n_train], self.outs)]
-
-    def progress(self, state: State) -> float:
-        """How close a state's train grids are to the outputs: solved pairs, plus cells in
-        agreement where shapes match, plus half the closeness of the cell counts (so a prefix
-        that gets the size right counts before any cell is right)."""
-        agree = self.agreement(state)
-        size = sum(min(a.size, b.size) / max(a.size, b.size, 1) for a, b in zip(state[: self.n_train], self.outs))
-        return (sum(e == 1.0 for e in agree) + sum(e or 0.0 for e in agree) + 0.5 * size) / self.n_train
-
-    def record(self, steps: list[Step], state: State, cost: float) -> Candidate:
-        train = state[: self.n_train]
-        agree = self.agreement(state)
-        correct = [e == 1.0 for e in agree]
-        pix = sum(e or 0.0 for e in agree)
-        cand = Candidate(
-            steps=list(steps), train_correct=correct, train_accuracy=sum(correct) / len(correct),
-            pixel_score=pix / len(correct), test_outputs=[to_grid(t) for t in state[self.n_train:]],
-            train_outputs=[to_grid(a) for a in train], cost=cost, found_at=self.n_evaluated,
-        )
-        if cand.fully_correct:
-            tk = _key(state[self.n_train:])
-            known = self.correct.get(tk)
-            if known is None or known.cost > cost:
-                if known is not None:  # a cheaper program for an answer already found then
-                    cand.found_at = known.found_at
-                self.correct[tk] = cand
-        else:
-            rank = (cand.train_accuracy, cand.pixel_score, -cost)
-            self._tiebreak += 1
-            item = (rank, -self._tiebreak, cand)
-            if len(self.near) < self.config.max_candidates:
-                heapq.heappush(self.near, item)
-            elif item[:2] > self.near[0][:2]:
-                heapq.heapreplace(self.near, item)
-        return cand
-
-    def colour_fix(self, steps: list[Step], state: State, cost: float, cand: Candidate) -> None:
-        if (not self.config.colour_fix or cand.fully_correct or self.out_of_budget()
-                or not self.shapes_match(state) or (steps and steps[-1][0] == COLOUR_FIX)):
-            return
-        for params in self.infer(COLOUR_FIX, state):
-            step = (COLOUR_FIX, params)
-            self.evaluate(steps + [step], self.apply(step, state),
-                          cost + PRIMITIVES[COLOUR_FIX].cost + _params_cost(params))
-
-    def run_program(self, steps: Sequence[Step]) -> State | None:
-        state: State | None = tuple(self.ins) + tuple(self.tests)
-        for step in steps:
-            state = self.apply(step, state)
-            if state is None:
-                return None
-        return state
-
-    def result(self) -> SearchResult:
-        correct = sorted(self.correct.values(), key=lambda c: (c.cost, len(c.steps)))
-        near = [c for _, _, c in sorted(self.near, key=lambda t: t[:2], reverse=True)]
-        # a near miss whose test answer duplicates a correct one adds nothing
-        answers = {json.dumps(c.test_outputs) for c in correct}
-        near = [c for c in near if json.dumps(c.test_outputs) not in answers]
-        cands = (correct + near)[: self.config.max_candidates]
-        return SearchResult(candidates=cands, n_evaluated=self.n_evaluated,
-                            elapsed_s=time.perf_counter() - self.start, exhausted=self.exhausted)
+_Engine = Engine   # the name tests and older callers use
 
 
 def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig, categories: Sequence[str] = (),
@@ -300,6 +42,118 @@ def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig, categ
     out.sort()
     return out
 
+class _Node:
+    """An expandable program: its steps, grids, cost (with the shape penalty) and depth."""
+    __slots__ = ("steps", "frame", "base", "depth", "nbytes")
+
+    def __init__(self, steps: list[Step], frame: Frame, base: float, depth: int):
+        self.steps, self.frame, self.base, self.depth = steps, frame, base, depth
+        self.nbytes = sum(a.nbytes for a in frame[0])
+
+
+class _UniformCost:
+    """The search loop. Heap entries: (priority, tiebreak, index of the next primitive to try,
+    node). One entry per node: popping it tries primitive `idx` and re-pushes the node for
+    idx + 1, which enumerates children cheapest-first lazily. `shard` = (worker, workers) keeps
+    only this worker's share of the root's primitives (frontier splitting)."""
+
+    def __init__(self, eng: Engine, prims: list[tuple[float, str]], extra_programs: Iterable[Sequence[Step]],
+                 shard: tuple[int, int] = (0, 1)):
+        self.eng, self.config, self.prims, self.shard = eng, eng.config, prims, shard
+        self.heap: list[tuple[float, int, int, _Node]] = []
+        self.counter = 0
+        self.open_bytes = 0
+        self.peak_open = (0, 0)   # most open nodes and most open-node grid bytes seen at once
+        self.root_progress = eng.progress(eng.root[0])
+        self.n_extended = 0
+        # Learned compositions are depth-1 candidates in the same cheapest-first order: the top
+        # ranked one costs as a preferred primitive, each later one a little more, so a long tail of
+        # weakly similar compositions waits behind the primitives instead of eating a small budget.
+        c = self.config
+        learned = [(c.learned_cost + c.learned_rank_step * r, prog) for r, prog in enumerate(extra_programs)]
+        self.learned = learned[::-1] if shard[0] == 0 else []   # popped from the end, cheapest first
+
+    def push(self, steps: list[Step], frame: Frame, cost: float, depth: int) -> None:
+        c = self.config
+        if depth >= c.max_depth or len(self.heap) >= c.max_open_nodes:
+            return
+        node = _Node(steps, frame, cost + (0.0 if self.eng.shapes_match(frame[0]) else c.shape_penalty), depth)
+        if self.open_bytes + node.nbytes > c.max_open_bytes:
+            return
+        self.open_bytes += node.nbytes
+        self._enqueue(node, 0)
+        self.peak_open = (max(self.peak_open[0], len(self.heap)), max(self.peak_open[1], self.open_bytes))
+
+    def _enqueue(self, node: _Node, idx: int) -> None:
+        if node.depth == 0:   # the root's primitives are what frontier splitting shares out
+            worker, workers = self.shard
+            idx += (worker - idx) % workers
+        if idx >= len(self.prims):
+            self.open_bytes -= node.nbytes
+            return
+        self.counter += 1
+        heapq.heappush(self.heap, (node.base + self.prims[idx][0], self.counter, idx, node))
+
+    def run(self) -> Engine:
+        eng = self.eng
+        self.push([], eng.root, 0.0, 0)
+        while (self.heap or self.learned) and not eng.out_of_budget():
+            if self.learned and (not self.heap or self.learned[-1][0] <= self.heap[0][0]):
+                cost, prog = self.learned.pop()
+                self.try_learned(prog, cost)
+                continue
+            _, _, idx, node = heapq.heappop(self.heap)
+            self._enqueue(node, idx + (self.shard[1] if node.depth == 0 else 1))
+            self.expand(node, idx)
+        eng.peak_open = self.peak_open
+        return eng
+
+    def expand(self, node: _Node, idx: int) -> None:
+        eng = self.eng
+        pcost, name = self.prims[idx]
+        for params in eng.infer(name, node.frame[0]):
+            if eng.out_of_budget():
+                break
+            step = (name, params)
+            child = eng.apply(step, node.frame)
+            new_steps = node.steps + [step]
+            cost = node.base + pcost + params_cost(params)
+            hit = eng.evaluate(new_steps, child, cost)
+            if hit is None or child is None:
+                continue
+            eng.colour_fix(new_steps, child, cost, hit)
+            self.push(new_steps, child, cost, node.depth + 1)
+
+    def try_learned(self, prog: Sequence[Step], cost: float) -> None:
+        """A learned composition is tried as it is (it was a solution once), then as a template:
+        the last step's settings, then every step's, re-inferred on this task. Trying one costs a
+        few evaluations; extending one as a depth-1 node costs ~150 per level, so only variants
+        that make progress are extended (a prefix that moves the grids away from the outputs is
+        no stepping stone), and only for the first few such programs."""
+        eng, c = self.eng, self.config
+        try:
+            prog = validate_steps(prog)
+        except ValueError:
+            return
+        variants = [list(prog)]
+        if c.refit_learned:
+            for refit in (range(len(prog) - 1, len(prog)), range(len(prog))):
+                v = eng.retemplate(prog, refit)
+                if v is not None and v not in variants:
+                    variants.append(v)
+        extended = False
+        for v in variants:
+            if eng.out_of_budget():
+                break
+            frame = eng.run_from(eng.root, v)
+            hit = eng.evaluate(v, frame, cost)
+            if hit is not None and frame is not None:
+                eng.colour_fix(v, frame, cost, hit)
+                if self.n_extended < c.max_learned_extended and eng.progress(frame[0]) > self.root_progress:
+                    self.push(v, frame, cost, 1)  # a learned composition counts as one step
+                    extended = True
+        self.n_extended += extended
+
 
 def search(
     train_pairs: Sequence,
@@ -318,86 +172,77 @@ def search(
     Candidates: fully-correct first (cheapest first, one per distinct test answer), then near
     misses by train accuracy and pixel score."""
     config = config or SearchConfig()
-    eng = _Engine(train_pairs, test_inputs, config)
-    prims = _ordered_primitives(order, config, prior=prior)
-    root_state: State = tuple(eng.ins) + tuple(eng.tests)
-    eng.seen.add(_key(root_state))
-    # heap entries: (priority, tiebreak, index of the next primitive to try, steps, grids,
-    # node cost incl. shape penalty, depth). One entry per node: popping it tries primitive `idx`
-    # and re-pushes the node for idx + 1, which enumerates children cheapest-first lazily.
-    heap: list[tuple[float, int, int, list[Step], State, float, int]] = []
-    counter = 0
+    if config.processes > 1:
+        from .frontier import split_search
 
-    def push(steps: list[Step], state: State, cost: float, depth: int) -> None:
-        nonlocal counter
-        if depth >= config.max_depth or len(heap) >= config.max_open_nodes:
-            return
-        pen = 0.0 if eng.shapes_match(state) else config.shape_penalty
-        counter += 1
-        heapq.heappush(heap, (cost + pen + prims[0][0], counter, 0, steps, state, cost + pen, depth))
+        return split_search(train_pairs, test_inputs, config, order, list(extra_programs), prior)
+    return search_shard(train_pairs, test_inputs, config, order, extra_programs, prior).result()
 
-    # Learned compositions are depth-1 candidates in the same cheapest-first order: the top-ranked
-    # one costs as a preferred primitive, each later one a little more, so a long tail of weakly
-    # similar compositions waits behind the primitives instead of eating a small budget first.
-    # Each is tried as it is (it was a solution once), then as a template: the last step's
-    # settings, then every step's, re-inferred on this task. Trying one costs a few evaluations;
-    # extending one as a depth-1 node costs ~150 per level, so only variants that make progress are
-    # extended (a prefix that moves the grids away from the outputs is no stepping stone), and only
-    # for the first few such programs.
-    root_progress = eng.progress(root_state)
-    n_extended = 0
-    learned = [(config.learned_cost + config.learned_rank_step * r, prog) for r, prog in enumerate(extra_programs)]
-    learned.reverse()  # popped from the end, cheapest first
 
-    def try_learned(prog: Sequence[Step], cost: float) -> None:
-        nonlocal n_extended
-        try:
-            prog = validate_steps(prog)
-        except ValueError:
-            return
-        variants = [list(prog)]
-        if config.refit_learned:
-            for refit in (range(len(prog) - 1, len(prog)), range(len(prog))):
-                v = eng.retemplate(prog, refit)
-                if v is not None and v not in variants:
-                    variants.append(v)
-        extended = False
-        for v in variants:
-            if eng.out_of_budget():
-                break
-            state = eng.run_program(v)
-            cand = eng.evaluate(v, state, cost)
-            if cand is not None and state is not None:
-                eng.colour_fix(v, state, cost, cand)
-                if n_extended < config.max_learned_extended and eng.progress(state) > root_progress:
-                    push(v, state, cost, 1)  # a learned composition counts as one step
-                    extended = True
-        n_extended += extended
+def search_shard(train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig, order: list[str] | None,
+                 extra_programs: Iterable[Sequence[Step]], prior: dict[str, float] | None,
+                 shard: tuple[int, int] = (0, 1)) -> Engine:
+    """One search (or one worker's share of it); the engine holds what it found."""
+    eng = Engine(train_pairs, test_inputs, config)
+    eng.seen.add(b"".join(eng.root[1]))
+    return _UniformCost(eng, _ordered_primitives(order, config, prior=prior), extra_programs, shard).run()
 
-    push([], root_state, 0.0, 0)
-    while (heap or learned) and not eng.out_of_budget():
-        if learned and (not heap or learned[-1][0] <= heap[0][0]):
-            cost, prog = learned.pop()
-            try_learned(prog, cost)
-            continue
-        _, _, idx, steps, state, base, depth = heapq.heappop(heap)
-        if idx + 1 < len(prims):
-            counter += 1
-            heapq.heappush(heap, (base + prims[idx + 1][0], counter, idx + 1, steps, state, base, depth))
-        pcost, name = prims[idx]
-        for params in eng.infer(name, state):
-            if eng.out_of_budget():
-                break
-            step = (name, params)
-            child = eng.apply(step, state)
-            new_steps = steps + [step]
-            cost = base + pcost + _params_cost(params)
-            cand = eng.evaluate(new_steps, child, cost)
-            if cand is None or child is None:
+
+class _Mutation:
+    """Refinement of one parent program: each step re-inferred in place, then one step appended,
+    replaced or prepended, every variant run from the grids its unchanged prefix already made."""
+
+    def __init__(self, eng: Engine, parent: list[Step]):
+        self.eng, self.parent = eng, parent
+        self.frames = eng.frames_of(parent)   # None: the parent fails somewhere
+        if self.frames is not None:
+            # variants that reproduce the parent's grids exactly are not new: dedup them away
+            eng.seen.add(b"".join(self.frames[-1][1]))
+
+    def try_program(self, steps: list[Step], base: Frame, step: Step, rest: Sequence[Step]) -> None:
+        self.eng.evaluate(steps, self.eng.run_from(self.eng.apply(step, base), rest), float(len(steps)))
+
+    def refit_in_place(self) -> None:
+        eng, parent = self.eng, self.parent
+        for i, (name, old) in enumerate(parent):
+            if PRIMITIVES[name].infer is None:
                 continue
-            eng.colour_fix(new_steps, child, cost, cand)
-            push(new_steps, child, cost, depth + 1)
-    return eng.result()
+            for params in eng.infer(name, self.frames[i][0]):
+                if eng.out_of_budget():
+                    break
+                if params_key(params) == params_key(old):
+                    continue
+                self.try_program(parent[:i] + [(name, params)] + parent[i + 1:], self.frames[i], (name, params),
+                                 parent[i + 1:])
+
+    def edits(self) -> list[tuple[Frame, list[Step], list[Step], str | None]]:
+        """(grids the new step sees, steps before it, steps after it, primitive it must differ from)."""
+        parent, frames, root = self.parent, self.frames, self.eng.root
+        out = []
+        if frames is not None:
+            out.append((frames[-1], parent, [], None))
+        for i in range(len(parent) - 1, -1, -1):
+            if frames is None and i > 0:
+                continue
+            out.append((frames[i] if frames is not None else root, parent[:i], parent[i + 1:], parent[i][0]))
+        out.append((root, [], parent, None))
+        return out
+
+    def run(self, prims: list[tuple[float, str]]) -> None:
+        eng = self.eng
+        if self.frames is not None:
+            self.refit_in_place()
+        edits = self.edits()
+        for _, name in prims:
+            for base, head, rest, replaced in edits:
+                if eng.out_of_budget():
+                    break
+                if name == replaced:
+                    continue
+                for params in eng.infer(name, base[0]):
+                    if eng.out_of_budget():
+                        break
+                    self.try_program(head + [(name, params)] + rest, base, (name, params), rest)
 
 
 def mutate(
@@ -414,82 +259,10 @@ def mutate(
     `diagnose`). Returns distinct evaluated candidates, best first, within the budget/time limit."""
     config = config or SearchConfig()
     parent = validate_steps(parent_steps)
-    eng = _Engine(train_pairs, test_inputs, config)
+    eng = Engine(train_pairs, test_inputs, config)
     cats = PATTERN_CATEGORIES.get(error_pattern or "", ())
-    prims = _ordered_primitives(order, config, cats, prior)
-    found: list[Candidate] = []
-
-    def states_of(steps: Sequence[Step]) -> list[State] | None:
-        states: list[State] = [tuple(eng.ins) + tuple(eng.tests)]
-        for step in steps:
-            s = eng.apply(step, states[-1])
-            if s is None:
-                return None
-            states.append(s)
-        return states
-
-    def run_from(state: State, steps: Sequence[Step]) -> State | None:
-        for step in steps:
-            state = eng.apply(step, state)
-            if state is None:
-                return None
-        return state
-
-    def try_program(steps: list[Step], state: State | None) -> None:
-        cand = eng.evaluate(steps, state, float(len(steps)))
-        if cand is not None:
-            found.append(cand)
-
-    root = tuple(eng.ins) + tuple(eng.tests)
-    parent_states = states_of(parent)
-    if parent_states is not None:
-        # variants that reproduce the parent's grids exactly are not new: dedup them away
-        eng.seen.add(_key(parent_states[-1]))
-
-    # 1. re-infer parameters of each step in place, on the grids that step actually sees
-    if parent_states is not None:
-        for i, (name, old) in enumerate(parent):
-            if PRIMITIVES[name].infer is None:
-                continue
-            for params in eng.infer(name, parent_states[i]):
-                if eng.out_of_budget():
-                    break
-                if _params_key(params) == _params_key(old):
-                    continue
-                new = parent[:i] + [(name, params)] + parent[i + 1:]
-                st = eng.apply((name, params), parent_states[i])
-                try_program(new, None if st is None else run_from(st, parent[i + 1:]))
-
-    edits: list[tuple[str, int]] = []
-    if parent_states is not None:
-        edits.append(("append", len(parent)))
-    edits += [("replace", i) for i in range(len(parent) - 1, -1, -1)]
-    edits.append(("prepend", 0))
-    for _, name in prims:
-        for kind, i in edits:
-            if eng.out_of_budget():
-                break
-            if kind == "append":
-                base, rest, head = parent_states[-1], [], parent
-            elif kind == "replace":
-                if parent_states is None and i > 0:
-                    continue
-                base = parent_states[i] if parent_states is not None else root
-                head, rest = parent[:i], parent[i + 1:]
-                if name == parent[i][0]:
-                    continue
-            else:
-                base, head, rest = root, [], parent
-            for params in eng.infer(name, base):
-                if eng.out_of_budget():
-                    break
-                st = eng.apply((name, params), base)
-                if st is not None and rest:
-                    st = run_from(st, rest)
-                new = head + [(name, params)] + rest
-                try_program(new, st)
-    res = eng.result()
-    return res.candidates
+    _Mutation(eng, parent).run(_ordered_primitives(order, config, cats, prior))
+    return eng.result().candidates
 
 
 def diagnose(train_pairs: Sequence, predicted_outputs: Sequence[Any]) -> str:

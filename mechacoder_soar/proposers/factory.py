@@ -11,10 +11,8 @@ def make_proposer(cfg: RunConfig, library, kinds: set[str]):
 
         if "arc" in kinds:
             ensure_seed_skills(library)
-        return LibrarySearchProposer(library, LibrarySearchConfig(time_limit_s=cfg.search_time_s,
-                                                                  budget=cfg.search_budget,
-                                                                  max_depth=cfg.search_depth,
-                                                                  processes=cfg.concurrency))
+        # one search process per task searched at once
+        return LibrarySearchProposer(library, LibrarySearchConfig(search=cfg.search, processes=cfg.concurrency))
     from .llm import LLMConfig, LLMProposer
 
     return LLMProposer(LLMConfig(model=cfg.proposer, api_base=cfg.api_base, temperature=cfg.temperature,

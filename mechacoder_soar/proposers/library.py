@@ -4,22 +4,34 @@ Sampling runs the in-process composition search (mechacoder_soar/library_search)
 library steering it: retrieved seed skills put their primitive first in the search order (weighted
 by their sampling EMA through the store's ranking), and retrieved learned compositions (skills
 whose meta holds their step list) are tried first as depth-1 candidates — so a depth-3 solution
-found today is a depth-1 candidate tomorrow. Refinement mutates the parent's step list, trying
+found today is a depth-1 candidate tomorrow. The recognition model (mechacoder_soar/recognition),
+retrained whenever the library changed, predicts from a task's grids which primitives and
+compositions it needs: its prediction leads the order, the compositions and the per-primitive
+costs. Refinement mutates the parent's step list, trying
 the primitive categories suited to its error pattern first. Retrieved skills that are plain code
 (written by an LLM or an agent) are proposed as they are; the loop runs everything sandboxed.
+
+No program is proposed twice for one task in one round (`start_task` opens a round; the loop
+calls it once per task and iteration): a second call — a second `sample`, or REX refining the same
+parent again — asks the search for more candidates and returns the next ones. `seed` perturbs the
+primitive order past its first places, so calls with different seeds explore differently while
+one seed always gives the same programs.
 """
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from skills_store.schema import Skill, SkillIn
+from skills_store.schema import Skill, SkillIn, code_hash
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
-from ..library_search.prior import PriorConfig, primitive_prior
+from ..library_search.config import PriorConfig, SearchConfig
+from ..library_search.prior import primitive_prior
+from ..recognition import Prediction, Recognizer, RecognizerConfig
 from .base import Proposal
 
 SEED_VERSION = 1
@@ -27,13 +39,14 @@ SEED_VERSION = 1
 
 @dataclass
 class LibrarySearchConfig:
-    time_limit_s: float = 20.0
-    budget: int = 20_000      # in-process candidate programs per call
-    max_depth: int = 3
+    search: SearchConfig = field(default_factory=SearchConfig)  # each sample / refine call's search
     k_retrieve: int = 24      # skills retrieved to steer one task's search
     processes: int = 2        # the search is pure Python: processes, not threads, use both cores
     learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
     prior: PriorConfig = field(default_factory=PriorConfig)
+    recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
+    recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
+    keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
 
 
 @dataclass
@@ -111,6 +124,23 @@ def reuse_scripts(task: Task, skills: list[Skill], n: int) -> list[Proposal]:
     return out
 
 
+def perturb_order(order: list[str], seed: int, keep: int) -> list[str]:
+    """`order` with neighbours past the first `keep` places swapped at random (seeded); seed 0
+    leaves it as it is. The search prices a primitive by its place in the order, so this changes
+    which of nearly equally cheap programs come first, not what the library prefers."""
+    if not seed or len(order) <= keep + 1:
+        return list(order)
+    rng = random.Random(seed)
+    out = list(order)
+    j = keep
+    while j + 1 < len(out):
+        if rng.random() < 0.5:
+            out[j], out[j + 1] = out[j + 1], out[j]
+            j += 1
+        j += 1
+    return out
+
+
 class LibrarySearchProposer:
     def __init__(self, library, config: LibrarySearchConfig | None = None):
         self.name = "library-search"
@@ -118,7 +148,11 @@ class LibrarySearchProposer:
         self.config = config or LibrarySearchConfig()
         self._seed_ids: dict[str, str] = {}
         self.prior: dict[str, float] = {}
-        self._synced_at = -1  # library size when _seed_ids and prior were read from it
+        self.recognizer = Recognizer(self.config.recognizer) if self.config.recognition else None
+        self._synced_at = -1  # library size when _seed_ids, prior and the recognizer were read from it
+        self._sync_lock = threading.Lock()
+        self._proposed: dict[str, set[str]] = {}  # task id -> code hashes proposed in this round
+        self._program_ids: dict[str, str] = {}    # learned composition (json) -> its skill id, for credit
         self._sync()
         self._pool = None
         self._pool_lock = threading.Lock()
@@ -141,28 +175,56 @@ class LibrarySearchProposer:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
+    def observe(self, tasks) -> int:
+        """Show the recognition model more tasks' train inputs to dream on (e.g. the tasks a stored
+        library was learned on); it retrains on them at the next sync. Returns how many were new."""
+        if self.recognizer is None:
+            return 0
+        new = self.recognizer.observe(tasks)
+        if new:
+            with self._sync_lock:
+                self._synced_at = -1
+        return new
+
+    def start_task(self, task_id: str) -> None:
+        """Open a new round for `task_id` (the loop calls this once per task and iteration): what
+        was proposed for it before may be proposed again."""
+        self._proposed.pop(task_id, None)
+
     def _sync(self) -> None:
         """What the proposer reads from the whole library, in one scan, redone only when the
         library's size changed (it grows between iterations): primitive name -> seed skill id, so
-        every primitive a program uses gets EMA credit; and the search's learned prior from what
-        the library's solved programs are made of."""
-        n = self.library.count()
-        if n == self._synced_at:
-            return
-        seed_ids: dict[str, str] = {}
-        solutions: dict[str, list[list]] = {}
-        for s in self.library.all():
-            if s.source == "seed" and "primitive" in s.meta:
-                seed_ids[s.meta["primitive"]] = s.id
-            elif self.config.learn_prior and s.source == "solved" and s.kind == "arc" and (steps := _steps(s.meta)):
-                solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
-        self._seed_ids, self._synced_at = seed_ids, n
-        self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
+        every primitive a program uses gets EMA credit; the search's learned prior from what the
+        library's solved programs are made of; and the recognition model, retrained on every
+        learned program (solved and hindsight) and its dreams."""
+        with self._sync_lock:
+            n = self.library.count()
+            if n == self._synced_at:
+                return
+            seed_ids: dict[str, str] = {}
+            solutions: dict[str, list[list]] = {}
+            programs: dict[str, tuple[list, str | None]] = {}
+            program_ids: dict[str, str] = {}
+            for s in self.library.all():
+                if s.source == "seed" and "primitive" in s.meta:
+                    seed_ids[s.meta["primitive"]] = s.id
+                elif s.kind == "arc" and (steps := _steps(s.meta)):
+                    programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
+                    program_ids.setdefault(json.dumps(steps), s.id)
+                    if self.config.learn_prior and s.source == "solved":
+                        solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
+            self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
+            if self.recognizer is not None:
+                self.recognizer.retrain(programs)
+            self._seed_ids, self._program_ids, self._synced_at = seed_ids, program_ids, n
 
     def steer(self, task: Task, skills: list[Skill]) -> Steering:
         """Everything the library contributes to one task's search (sample and refine use it; so do
         the curriculum's student and the search-transfer benchmark, so they measure this proposer)."""
         self._sync()
+        if self.recognizer is not None:
+            self.recognizer.observe([task])  # material for the next retrain, never for this one
+        pred = self.recognizer.predict(task) if self.recognizer is not None else Prediction()
         query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
         k = self.config.k_retrieve
         # Seeds and learned skills are retrieved apart: as the library grows, learned skills would
@@ -174,8 +236,9 @@ class LibrarySearchProposer:
             if s.id not in seen:
                 seen.add(s.id)
                 ordered.append(s)
-        order = [s.meta["primitive"] for s in ordered if "primitive" in s.meta]
-        extras, plain, composite_ids = [], [], {}
+        order = list(pred.order) + [s.meta["primitive"] for s in ordered if "primitive" in s.meta]
+        extras, plain = [list(p) for p in pred.programs], []
+        composite_ids = {k: self._program_ids[k] for k in map(json.dumps, extras) if k in self._program_ids}
         # Compositions that solved a real task first: the search extends only the first few, and a
         # hindsight program (right only for outputs it made up) is a weaker stepping stone.
         for s in sorted(ordered, key=lambda s: s.source != "solved"):
@@ -186,8 +249,8 @@ class LibrarySearchProposer:
                 order += [name for name, _ in st]  # what similar tasks' programs were made of
             elif "primitive" not in s.meta:
                 plain.append(s)
-        return Steering(order=list(dict.fromkeys(order)), extras=extras, prior=self.prior, plain=plain,
-                        composite_ids=composite_ids)
+        return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
+                        plain=plain, composite_ids=composite_ids)
 
     def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
         ids = []
@@ -199,11 +262,12 @@ class LibrarySearchProposer:
         ids += [self._seed_ids[n] for n, _ in steps if n in self._seed_ids]
         return list(dict.fromkeys(ids))
 
-    def _search_config(self):
-        from ..library_search.search import SearchConfig
-
-        c = self.config
-        return SearchConfig(max_depth=c.max_depth, budget=c.budget, time_limit_s=c.time_limit_s)
+    def _search_config(self, more: int = 0) -> SearchConfig:
+        """The search's config; `more`: programs already proposed this round, asked for on top
+        (as candidates, and as solutions to find before stopping) so the next ones come back."""
+        c = self.config.search
+        return replace(c, max_candidates=c.max_candidates + more,
+                       stop_after_solutions=c.stop_after_solutions + more if c.stop_after_solutions else 0)
 
     def _proposal(self, cand, composite_ids) -> Proposal:
         from ..library_search.primitives import render_program
@@ -212,20 +276,32 @@ class LibrarySearchProposer:
         return Proposal(code=render_program(steps), context_skill_ids=self._credit(steps, composite_ids),
                         meta={"dsl": json.dumps(steps), "depth": len(steps)})
 
+    def _fresh(self, task_id: str, props: list[Proposal], n: int) -> list[Proposal]:
+        """The first `n` of `props` not proposed for `task_id` in this round (nor twice here)."""
+        seen = self._proposed.setdefault(task_id, set())
+        out = []
+        for p in props:
+            h = code_hash(p.code)
+            if h not in seen and len(out) < n:
+                seen.add(h)
+                out.append(p)
+        return out
+
     def sample(self, task: Task, skills: list[Skill], n: int, seed: int = 0) -> list[Proposal]:
         from ..library_search.search import search
 
         if task.kind != "arc":
-            return reuse_scripts(task, skills, n)
+            return self._fresh(task.id, reuse_scripts(task, skills, n + len(self._proposed.get(task.id, ()))), n)
         st = self.steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
-        res = self._run(search, pairs, task.test_inputs, self._search_config(), order=st.order, extra_programs=st.extras,
+        more = len(self._proposed.get(task.id, ()))
+        res = self._run(search, pairs, task.test_inputs, self._search_config(more),
+                        order=perturb_order(st.order, seed, self.config.keep_order), extra_programs=st.extras,
                         prior=st.prior)
-        props = [self._proposal(c, st.composite_ids) for c in res.candidates[:n]]
-        # plain-code skills (LLM/agent-written) are tried as they are, in the remaining slots
-        props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id})
-                  for s in st.plain[: max(0, n - len(props))]]
-        return props
+        props = [self._proposal(c, st.composite_ids) for c in res.candidates]
+        # plain-code skills (LLM/agent-written) are tried as they are, after the search's programs
+        props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in st.plain]
+        return self._fresh(task.id, props, n)
 
     def refine(self, task: Task, parent: Attempt, skills: list[Skill], n: int, seed: int = 0) -> list[Proposal]:
         from ..library_search.search import diagnose, mutate
@@ -236,6 +312,22 @@ class LibrarySearchProposer:
         pairs = [(e.input, e.output) for e in task.train]
         st = self.steer(task, skills)
         pattern = diagnose(pairs, parent.train_outputs) if not parent.error else "error"
-        cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(), error_pattern=pattern,
-                          order=st.order, prior=st.prior)
-        return [self._proposal(c, st.composite_ids) for c in cands[:n]]
+        more = len(self._proposed.get(task.id, ()))
+        cands = self._run(mutate, steps, pairs, task.test_inputs, self._search_config(more), error_pattern=pattern,
+                          order=perturb_order(st.order, seed, self.config.keep_order), prior=st.prior)
+        return self._fresh(task.id, [self._proposal(c, st.composite_ids) for c in cands], n)
+
+
+def _distinct(programs: list[list]) -> list[list]:
+    out, seen = [], set()
+    for p in programs:
+        k = json.dumps(p, sort_keys=True)
+        if k not in seen:
+            seen.add(k)
+            out.append(p)
+    return out
+
+
+def _combine(base: dict[str, float], per_task: dict[str, float]) -> dict[str, float]:
+    """The library-wide prior times the recognition model's per-task multipliers."""
+    return {n: base.get(n, 1.0) * per_task.get(n, 1.0) for n in set(base) | set(per_task)}

@@ -105,8 +105,13 @@ def build_report(config: ReportConfig, store=None) -> Path:
     parts = [f"<h1>SOAR run report</h1><p class='meta'>run directory <code>{html.escape(str(run.path))}</code>"]
     c = run.config
     if c:
-        keys = ("suite", "limit", "iterations", "budget_sample", "budget_refine", "proposer", "adapt", "search_time_s", "store")
-        parts.append(" &middot; " + " &middot; ".join(f"{k}={html.escape(str(c.get(k)))}" for k in keys if k in c))
+        keys = ("suite", "limit", "iterations", "budget_sample", "budget_refine", "proposer", "adapt", "store")
+        shown = {k: c[k] for k in keys if k in c}
+        search = c.get("search") or {}  # older config.json files: flat search_* keys
+        for label, name, old in (("search_budget", "budget", "search_budget"), ("search_time_s", "time_limit_s", "search_time_s")):
+            if name in search or old in c:
+                shown[label] = search.get(name, c.get(old))
+        parts.append(" &middot; " + " &middot; ".join(f"{k}={html.escape(str(v))}" for k, v in shown.items()))
     parts.append(f" &middot; {len(run.attempts)} attempts</p>")
     if div["alerts"]:
         parts.append("<div class='alert'><b>Diversity alerts</b><br>" + "<br>".join(html.escape(a) for a in div["alerts"]) + "</div>")

@@ -5,6 +5,7 @@ the loop only the instruction, so tests and reference solutions never leak to a 
 """
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,12 @@ from pydantic import ValidationError
 
 from .dockerfile import DockerfileError, final_workdir, parse_dockerfile
 from .models import SolutionCommand, TB1TaskConfig, TB2TaskConfig, describe_validation_error
+
+
+DEFAULT_TB1_RUN_TESTS = Path(__file__).resolve().parent / "tb1_default_run_tests.sh"
+
+
+log = logging.getLogger(__name__)
 
 
 class TBTaskError(ValueError):
@@ -131,7 +138,8 @@ def _load_tb1(root: Path) -> TBTask:
         raise TBTaskError(describe_validation_error(cfg_path, e)) from e
     dockerfile = _require(root / "Dockerfile", "the Dockerfile")
     tests_dir = _require(root / "tests", "the tests folder")
-    run_tests = _require(root / "run-tests.sh", "the test runner")
+    # a task without its own runner gets Terminal-Bench 1's default one
+    run_tests = root / "run-tests.sh" if (root / "run-tests.sh").exists() else DEFAULT_TB1_RUN_TESTS
     solution = None
     for name in ("solution.sh", "solution.yaml"):
         if (root / name).exists():
@@ -222,20 +230,44 @@ def is_task_dir(path: Path) -> bool:
 BUILTIN = "builtin"
 
 
-def load_tb_suite(path: str | Path) -> list[TBTask]:
-    """Every task folder directly under `path` (or `path` itself if it is one), sorted by id.
-    One malformed task fails the whole load, naming the file: a suite is graded as a whole.
-    `builtin` (when no such folder exists here) names the suite we ship."""
+@dataclass
+class SkippedTask:
+    """A task folder of a suite that could not be loaded, and why (named file and field)."""
+
+    id: str
+    path: Path
+    reason: str
+
+
+def scan_tb_suite(path: str | Path) -> tuple[list[TBTask], list[SkippedTask]]:
+    """Every task folder directly under `path` (or `path` itself if it is one), sorted by id; a
+    folder that cannot be loaded is returned as skipped with its reason instead of failing the
+    suite. `builtin` (when no such folder exists here) names the suite we ship."""
     if str(path) == BUILTIN and not Path(path).exists():
         path = builtin_suite_path()
     root = Path(path).resolve()
     if not root.is_dir():
         raise TBTaskError(f"{root}: not a folder")
-    if is_task_dir(root):
-        return [load_tb_task(root)]
-    tasks = [load_tb_task(p) for p in sorted(root.iterdir()) if p.is_dir() and is_task_dir(p)]
-    if not tasks:
+    dirs = [root] if is_task_dir(root) else [p for p in sorted(root.iterdir()) if p.is_dir() and is_task_dir(p)]
+    if not dirs:
         raise TBTaskError(f"{root}: no task folders (with task.yaml or task.toml) inside")
+    tasks, skipped = [], []
+    for d in dirs:
+        try:
+            tasks.append(load_tb_task(d))
+        except TBTaskError as e:
+            skipped.append(SkippedTask(d.name, d, str(e)))
+    return tasks, skipped
+
+
+def load_tb_suite(path: str | Path) -> list[TBTask]:
+    """The loadable tasks of a suite (see `scan_tb_suite`); each skipped one is logged with its
+    reason, and a suite where none loads fails with every reason."""
+    tasks, skipped = scan_tb_suite(path)
+    for s in skipped:
+        log.warning("terminal-bench task %s skipped: %s", s.id, s.reason)
+    if not tasks:
+        raise TBTaskError("no task of the suite could be loaded:\n" + "\n".join(f"{s.id}: {s.reason}" for s in skipped))
     return tasks
 
 

@@ -1,0 +1,303 @@
+"""Evaluation machinery of the composition search: inputs, limits, dedup, scoring, step cache.
+
+Every node of the search is a program together with its grids on all train and test inputs (a
+`Frame`: the grids and one 16-byte digest per grid). Digests are computed once, when a grid is
+made, and serve three purposes: the output-equivalence key of a node is the concatenation of its
+grid digests; the answer key of a train-correct node is that of its test grids; and a step applied
+to a grid with a digest already seen is looked up instead of run again (`apply`), so siblings and
+cousins that share a grid share its children. Scoring keeps only the few records the result needs
+and turns them into `Candidate`s (lists of lists) at the end, not for every node evaluated.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import time
+from dataclasses import dataclass
+from hashlib import blake2b
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .primitives import PRIMITIVES, Step, apply_step, to_array, to_grid
+from .search_types import COLOUR_FIX, Candidate, SearchConfig, SearchResult
+
+State = tuple[np.ndarray, ...]
+Keys = tuple[bytes, ...]
+Frame = tuple[State, Keys]     # a node's grids (train inputs first, then test inputs) and their digests
+
+_ENTRY_OVERHEAD = 200          # bytes of Python bookkeeping counted per cached grid
+
+
+def grid_digest(a: np.ndarray) -> bytes:
+    """16-byte digest of a grid's shape and int64 cell values (grids equal as int64 collide on purpose)."""
+    if a.dtype != np.int64:
+        a = a.astype(np.int64)
+    return blake2b(a.tobytes(), digest_size=16, salt=a.shape[0].to_bytes(4, "little")
+                   + a.shape[1].to_bytes(4, "little")).digest()
+
+
+def params_key(params: dict) -> tuple | str:
+    """A hashable key for a params dict: its sorted items, or its JSON where a value is a list."""
+    items = tuple(sorted(params.items()))
+    try:
+        hash(items)
+    except TypeError:
+        return json.dumps(params, sort_keys=True)
+    return items
+
+
+_COST_CACHE: dict = {}
+
+
+def params_cost(params: dict) -> float:
+    """Description-length tie-break: among equally cheap programs prefer the one with less to
+    specify (a 6-entry colour map that happens to fit beats nothing; a plain flip beats it).
+    Memoised per distinct params (it is asked for every child)."""
+    if not params:
+        return 0.0
+    k = params_key(params)
+    hit = _COST_CACHE.get(k)
+    if hit is None:
+        if len(_COST_CACHE) > 65536:
+            _COST_CACHE.clear()
+        hit = _COST_CACHE[k] = 0.003 * len(json.dumps(params))
+    return hit
+
+
+@dataclass
+class Hit:
+    """A scored, not yet materialised candidate (grids stay arrays until the result is built)."""
+    steps: list[Step]
+    state: State
+    train_correct: list[bool]
+    pixel_score: float
+    cost: float
+    found_at: int
+
+    @property
+    def fully_correct(self) -> bool:
+        return bool(self.train_correct) and all(self.train_correct)
+
+    @property
+    def train_accuracy(self) -> float:
+        return sum(self.train_correct) / len(self.train_correct)
+
+    def candidate(self, n_train: int) -> Candidate:
+        return Candidate(steps=list(self.steps), train_correct=list(self.train_correct),
+                         train_accuracy=self.train_accuracy, pixel_score=self.pixel_score,
+                         test_outputs=[to_grid(t) for t in self.state[n_train:]],
+                         train_outputs=[to_grid(a) for a in self.state[:n_train]],
+                         cost=self.cost, found_at=self.found_at)
+
+
+def parse_pairs(train_pairs: Sequence) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    if not train_pairs:
+        raise ValueError("search needs at least one train pair")
+    ins, outs = [], []
+    for i, pair in enumerate(train_pairs):
+        try:
+            a, b = (pair["input"], pair["output"]) if isinstance(pair, dict) else pair
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"train pair {i} must be (input, output) or a dict with 'input'/'output'") from None
+        ins.append(to_array(a))
+        outs.append(to_array(b))
+    return ins, outs
+
+
+class Engine:
+    """Inputs, budget/deadline accounting, the step cache, dedup and scoring of one search."""
+
+    def __init__(self, train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig):
+        self.config = config
+        self.start = time.perf_counter()
+        self.deadline = self.start + config.time_limit_s
+        self.ins, self.outs = parse_pairs(train_pairs)
+        self.tests = [to_array(t) for t in test_inputs]
+        self.n_train = len(self.ins)
+        root = tuple(self.ins) + tuple(self.tests)
+        self.root: Frame = (root, tuple(grid_digest(a) for a in root))
+        self.n_evaluated = 0
+        self.exhausted = ""
+        self.seen: set[bytes] = set()
+        self.correct: dict[bytes, Hit] = {}     # keyed by test-grid digests: distinct answers only
+        self.near: list[tuple[tuple, int, Hit]] = []
+        self._tiebreak = 0
+        self._cache: dict[tuple, tuple[np.ndarray, bytes] | None] = {}
+        self._cache_bytes = 0
+        self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
+
+    # ---- limits
+    def out_of_budget(self) -> bool:
+        if self.exhausted:
+            return True
+        if self.config.stop_after_solutions and len(self.correct) >= self.config.stop_after_solutions:
+            self.exhausted = "solved"
+            return True
+        if self.n_evaluated >= self.config.budget:
+            self.exhausted = "budget"
+        elif time.perf_counter() >= self.deadline:
+            self.exhausted = "time"
+        return bool(self.exhausted)
+
+    # ---- running steps
+    def _step_result(self, name: str, pkey, step: Step, a: np.ndarray, k: bytes) -> tuple[np.ndarray, bytes] | None:
+        ck = (name, pkey, k)
+        try:
+            return self._cache[ck]
+        except KeyError:
+            pass
+        r = apply_step(step, a)
+        hit = None if r is None else (r, grid_digest(r))
+        size = _ENTRY_OVERHEAD + (0 if r is None else r.nbytes)
+        if self._cache_bytes + size > self.config.max_cache_bytes:
+            self._cache.clear()
+            self._cache_bytes = 0
+        self._cache[ck] = hit
+        self._cache_bytes += size
+        return hit
+
+    def apply(self, step: Step, frame: Frame) -> Frame | None:
+        """`step` on every grid of `frame`; None as soon as it fails on one."""
+        name, params = step
+        pkey = params_key(params)
+        out, keys = [], []
+        for a, k in zip(*frame):
+            hit = self._step_result(name, pkey, step, a, k)
+            if hit is None:
+                return None
+            out.append(hit[0])
+            keys.append(hit[1])
+        return tuple(out), tuple(keys)
+
+    def run_from(self, frame: Frame | None, steps: Iterable[Step]) -> Frame | None:
+        """The one way to run steps: from `frame` (None stays None), failing as soon as a step does."""
+        for step in steps:
+            if frame is None:
+                return None
+            frame = self.apply(step, frame)
+        return frame
+
+    def frames_of(self, steps: Sequence[Step]) -> list[Frame] | None:
+        """The root and the frame after each step; None if a step fails."""
+        frames = [self.root]
+        for step in steps:
+            f = self.apply(step, frames[-1])
+            if f is None:
+                return None
+            frames.append(f)
+        return frames
+
+    def run_program(self, steps: Sequence[Step]) -> State | None:
+        frame = self.run_from(self.root, steps)
+        return None if frame is None else frame[0]
+
+    # ---- inference and measures
+    def shapes_match(self, state: State) -> bool:
+        return all(a.shape == b.shape for a, b in zip(state[: self.n_train], self.outs))
+
+    def infer(self, name: str, state: State) -> list[dict]:
+        prim = PRIMITIVES[name]
+        if prim.infer is None:
+            return [{}]
+        try:
+            params = prim.infer(list(zip(state[: self.n_train], self.outs)))
+        except Exception:
+            return []
+        return list(params)[: self.config.max_params_per_step]
+
+    def retemplate(self, prog: Sequence[Step], steps_to_refit: Iterable[int]) -> list[Step] | None:
+        """`prog` with the parameters of the given steps re-inferred on *this* task (first inferred
+        setting; the learned one where inference has nothing). A composition learned on one task
+        with its colours and sizes baked in becomes a template for tasks that need the same steps
+        with other settings. None if the program stops applying."""
+        refit = set(steps_to_refit)
+        frame: Frame | None = self.root
+        out: list[Step] = []
+        for i, (name, params) in enumerate(prog):
+            if i in refit and PRIMITIVES[name].infer is not None:
+                params = next(iter(self.infer(name, frame[0])), params)
+            out.append((name, params))
+            frame = self.apply((name, params), frame)
+            if frame is None:
+                return None
+        return out
+
+    def agreement(self, state: State) -> list[float | None]:
+        """Per train pair: the fraction of cells equal to the output, None where shapes differ."""
+        return [np.count_nonzero(a == b) / b.size if a.shape == b.shape else None
+                for a, b in zip(state[: self.n_train], self.outs)]
+
+    def progress(self, state: State) -> float:
+        """How close a state's train grids are to the outputs: solved pairs, plus cells in
+        agreement where shapes match, plus half the closeness of the cell counts (so a prefix
+        that gets the size right counts before any cell is right)."""
+        agree = self.agreement(state)
+        size = sum(min(a.size, b.size) / max(a.size, b.size, 1) for a, b in zip(state[: self.n_train], self.outs))
+        return (sum(e == 1.0 for e in agree) + sum(e or 0.0 for e in agree) + 0.5 * size) / self.n_train
+
+    # ---- evaluation and scoring
+    def evaluate(self, steps: list[Step], frame: Frame | None, cost: float) -> Hit | None:
+        """Count one evaluation; prune failures and duplicates; score and record the rest."""
+        self.n_evaluated += 1
+        if frame is None:
+            return None
+        k = b"".join(frame[1])
+        if k in self.seen:
+            return None
+        self.seen.add(k)
+        return self.record(steps, frame, cost)
+
+    def record(self, steps: list[Step], frame: Frame, cost: float) -> Hit:
+        state = frame[0]
+        agree = self.agreement(state)
+        correct = [e == 1.0 for e in agree]
+        hit = Hit(steps=steps, state=state, train_correct=correct, pixel_score=sum(e or 0.0 for e in agree) / len(correct),
+                  cost=cost, found_at=self.n_evaluated)
+        if all(correct):
+            tk = b"".join(frame[1][self.n_train:])
+            known = self.correct.get(tk)
+            if known is None or known.cost > cost:
+                if known is not None:  # a cheaper program for an answer already found then
+                    hit.found_at = known.found_at
+                self.correct[tk] = hit
+        else:
+            self.offer_near(hit)
+        return hit
+
+    def offer_near(self, hit: Hit) -> None:
+        self._tiebreak += 1
+        item = ((hit.train_accuracy, hit.pixel_score, -hit.cost), -self._tiebreak, hit)
+        if len(self.near) < self.config.max_candidates:
+            heapq.heappush(self.near, item)
+        elif item[:2] > self.near[0][:2]:
+            heapq.heapreplace(self.near, item)
+
+    def colour_fix(self, steps: list[Step], frame: Frame, cost: float, hit: Hit) -> None:
+        if (not self.config.colour_fix or hit.fully_correct or self.out_of_budget()
+                or not self.shapes_match(frame[0]) or (steps and steps[-1][0] == COLOUR_FIX)):
+            return
+        for params in self.infer(COLOUR_FIX, frame[0]):
+            step = (COLOUR_FIX, params)
+            self.evaluate(steps + [step], self.apply(step, frame),
+                          cost + PRIMITIVES[COLOUR_FIX].cost + params_cost(params))
+
+    def result(self) -> SearchResult:
+        return build_result(self.correct, self.near, self.n_train, self.config,
+                            self.n_evaluated, time.perf_counter() - self.start, self.exhausted)
+
+
+def answer_key(hit: Hit, n_train: int) -> bytes:
+    return b"".join(grid_digest(t) for t in hit.state[n_train:])
+
+
+def build_result(correct: dict[bytes, Hit], near: list[tuple[tuple, int, Hit]], n_train: int, config: SearchConfig,
+                 n_evaluated: int, elapsed_s: float, exhausted: str) -> SearchResult:
+    """Candidates: train-correct ones cheapest first (one per answer), then near misses by train
+    accuracy, pixel score and cost, less those whose test answer duplicates a correct one."""
+    best = sorted(correct.values(), key=lambda h: (h.cost, len(h.steps)))
+    ranked = [h for _, _, h in sorted(near, key=lambda t: t[:2], reverse=True)]
+    ranked = [h for h in ranked if answer_key(h, n_train) not in correct]
+    hits = (best + ranked)[: config.max_candidates]
+    return SearchResult(candidates=[h.candidate(n_train) for h in hits], n_evaluated=n_evaluated,
+                        elapsed_s=elapsed_s, exhausted=exhausted)
