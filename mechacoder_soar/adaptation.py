@@ -105,7 +105,7 @@ def lift(cfg: RunConfig, iterations: list[dict]) -> dict[str, Any] | None:
     first, last = _row(rows[0]), _row(rows[-1])
     p0, p1 = first["test_pass_at_2"], last["test_pass_at_2"]
     return {
-        "budget_per_task": {"sample": cfg.budget_sample, "refine": cfg.budget_refine, "search_budget": cfg.search_budget},
+        "budget_per_task": {"sample": cfg.budget_sample, "refine": cfg.budget_refine, "search_budget": cfg.search.budget},
         "iteration0": first, "final": last,
         "train_solved": last["train_solved"] - first["train_solved"],
         "test_pass_at_2": None if p0 is None or p1 is None else p1 - p0,
