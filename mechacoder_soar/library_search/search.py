@@ -63,6 +63,7 @@ class _UniformCost:
         self.heap: list[tuple[float, int, int, _Node]] = []
         self.counter = 0
         self.open_bytes = 0
+        self.peak_open = (0, 0)   # most open nodes and most open-node grid bytes seen at once
         self.root_progress = eng.progress(eng.root[0])
         self.n_extended = 0
         # Learned compositions are depth-1 candidates in the same cheapest-first order: the top
@@ -81,6 +82,7 @@ class _UniformCost:
             return
         self.open_bytes += node.nbytes
         self._enqueue(node, 0)
+        self.peak_open = (max(self.peak_open[0], len(self.heap)), max(self.peak_open[1], self.open_bytes))
 
     def _enqueue(self, node: _Node, idx: int) -> None:
         if node.depth == 0:   # the root's primitives are what frontier splitting shares out
@@ -103,12 +105,13 @@ class _UniformCost:
             _, _, idx, node = heapq.heappop(self.heap)
             self._enqueue(node, idx + (self.shard[1] if node.depth == 0 else 1))
             self.expand(node, idx)
+        eng.peak_open = self.peak_open
         return eng
 
     def expand(self, node: _Node, idx: int) -> None:
         eng = self.eng
         pcost, name = self.prims[idx]
-        for params in eng.infer(name, node.frame[0]):
+        for params in eng.infer(name, node.frame):
             if eng.out_of_budget():
                 break
             step = (name, params)
@@ -204,7 +207,7 @@ class _Mutation:
         for i, (name, old) in enumerate(parent):
             if PRIMITIVES[name].infer is None:
                 continue
-            for params in eng.infer(name, self.frames[i][0]):
+            for params in eng.infer(name, self.frames[i]):
                 if eng.out_of_budget():
                     break
                 if params_key(params) == params_key(old):
@@ -236,7 +239,7 @@ class _Mutation:
                     break
                 if name == replaced:
                     continue
-                for params in eng.infer(name, base[0]):
+                for params in eng.infer(name, base):
                     if eng.out_of_budget():
                         break
                     self.try_program(head + [(name, params)] + rest, base, (name, params), rest)

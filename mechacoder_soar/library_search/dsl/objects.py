@@ -17,17 +17,19 @@ SELECTORS = [
 ]
 
 
-def _select(g, comps, selector):
-    # index of the chosen component; ties go to the first in scan order
+def _select(g, comps, selector, boxes=None):
+    # index of the chosen component; ties go to the first in scan order. `boxes`: the components'
+    # bounding boxes (y0, x0, y1, x1) when the caller has them already
     if not comps:
         raise ValueError("no objects")
     n = len(comps)
     sizes = [len(c[1]) for c in comps]
-    boxes = []
-    for _, cells in comps:
-        ys = [p[0] for p in cells]
-        xs = [p[1] for p in cells]
-        boxes.append((min(ys), min(xs), max(ys) + 1, max(xs) + 1))
+    if boxes is None:
+        boxes = []
+        for _, cells in comps:
+            ys = [p[0] for p in cells]
+            xs = [p[1] for p in cells]
+            boxes.append((min(ys), min(xs), max(ys) + 1, max(xs) + 1))
     areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes]
 
     def shape_key(i):
@@ -197,39 +199,73 @@ def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):
     return _cached_comps(a.tobytes(), a.shape, conn, multi, bg)
 
 
-@lru_cache(maxsize=65536)
-def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str):
-    g, comps = _cached_comps(key, shape, conn, multi, bg)
-    return _select(g, comps, selector)
+@lru_cache(maxsize=8192)
+def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> dict[str, int]:
+    """Every selector's chosen component index, -1 where `_select` raises (failures are answers
+    too: "no unique object" is common), with the bounding boxes worked out once for all."""
+    try:
+        g, comps = _cached_comps(key, shape, conn, multi, bg)
+    except Exception:
+        return dict.fromkeys(SELECTORS, -1)
+    boxes = [(min(ys), min(xs), max(ys) + 1, max(xs) + 1)
+             for ys, xs in (([p[0] for p in cells], [p[1] for p in cells]) for _, cells in comps)]
+    out = {}
+    for sel in SELECTORS:
+        try:
+            out[sel] = _select(g, comps, sel, boxes)
+        except Exception:
+            out[sel] = -1
+    return out
 
 
-def _select_of(a: np.ndarray, conn: int, multi: bool, bg: int, selector: str):
-    """(grid, components, chosen index) with both cached across inference calls."""
-    a = np.ascontiguousarray(a, dtype=np.int64)
-    g, comps = _cached_comps(a.tobytes(), a.shape, conn, multi, bg)
-    return g, comps, _cached_select(a.tobytes(), a.shape, conn, multi, bg, selector)
+def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str) -> int:
+    """The chosen component's index, or -1 where `_select` raises."""
+    return _cached_choices(key, shape, conn, multi, bg)[selector]
+
+
+class _Chosen:
+    """Per pair of one inference call: each setting's components and each selector's choice,
+    looked up once (the grid's bytes are taken once, not per setting and selector)."""
+
+    def __init__(self, pairs: Pairs):
+        self.keys = [(np.ascontiguousarray(a, dtype=np.int64).tobytes(), a.shape) for a, _ in pairs]
+
+    def comps(self, j: int, conn: int, multi: bool, bg: int):
+        key, shape = self.keys[j]
+        return _cached_comps(key, shape, conn, multi, bg)[1]
+
+    def index(self, j: int, conn: int, multi: bool, bg: int, sel: str) -> int:
+        key, shape = self.keys[j]
+        return _cached_select(key, shape, conn, multi, bg, sel)
 
 
 _DEFAULT_SETTINGS = [(8, True), (4, False), (8, False), (4, True)]
+
+
+def _bbox_shape(cells) -> tuple[int, int]:
+    ys = [p[0] for p in cells]
+    xs = [p[1] for p in cells]
+    return max(ys) - min(ys) + 1, max(xs) - min(xs) + 1
 
 
 def _crop_infer(pairs: Pairs) -> list[dict]:
     """Settings whose chosen object's bounding box has the output's shape in every pair, checked
     with cached components; if no setting fits (an intermediate step), a few common defaults."""
     fits = []
+    chosen = _Chosen(pairs)
     for b in bg_options(pairs):
         for conn, multi in _DEFAULT_SETTINGS:
+            shapes: list[dict] = [{} for _ in pairs]   # per pair: chosen index -> its bbox shape
             for sel in SELECTORS:
                 ok = True
-                for a, o in pairs:
-                    try:
-                        g, comps, i = _select_of(a, conn, multi, b, sel)
-                    except Exception:
+                for j, (_, o) in enumerate(pairs):
+                    i = chosen.index(j, conn, multi, b, sel)
+                    if i < 0:
                         ok = False
                         break
-                    ys = [p[0] for p in comps[i][1]]
-                    xs = [p[1] for p in comps[i][1]]
-                    if (max(ys) - min(ys) + 1, max(xs) - min(xs) + 1) != o.shape:
+                    if i not in shapes[j]:
+                        shapes[j][i] = _bbox_shape(chosen.comps(j, conn, multi, b)[i][1])
+                    if shapes[j][i] != o.shape:
                         ok = False
                         break
                 if ok:
@@ -244,45 +280,53 @@ def _crop_infer(pairs: Pairs) -> list[dict]:
     return out
 
 
+def _edit_agreement(kind: str, a: np.ndarray, o: np.ndarray, cells, bg: int, col) -> float:
+    """Fraction of cells of `o` that keeping / removing / recolouring the object at `cells` gets right."""
+    ys = [p[0] for p in cells]
+    xs = [p[1] for p in cells]
+    if kind == "keep":
+        pred = np.full_like(a, bg)
+        pred[ys, xs] = a[ys, xs]
+    elif kind == "remove":
+        pred = a.copy()
+        pred[ys, xs] = bg
+    else:
+        pred = a.copy()
+        pred[ys, xs] = col
+    return np.count_nonzero(pred == o) / o.size
+
+
 def _object_edit_infer(kind: str):
     """Rank (selector, connectivity, bg[, colour]) settings for keep/remove/recolour by rebuilding
-    each prediction from cached components — far cheaper than calling the primitive per setting."""
+    each prediction from cached components — far cheaper than calling the primitive per setting —
+    once per distinct chosen object (most selectors agree on which object they pick)."""
 
     def infer(pairs: Pairs) -> list[dict]:
         if not same_shapes(pairs):
             return []
         scored = []
+        chosen = _Chosen(pairs)
         for b in bg_options(pairs):
             colours = new_colours(pairs, b)[:2] if kind == "recolour" else [None]
             for conn, multi in _DEFAULT_SETTINGS:
+                agree: list[dict] = [{} for _ in pairs]   # per pair: (chosen index, colour) -> agreement
                 for sel in SELECTORS:
+                    picks = [chosen.index(j, conn, multi, b, sel) for j in range(len(pairs))]
+                    if min(picks) < 0:
+                        continue
                     for col in colours:
-                        exact, pix, ok = 0, 0.0, True
-                        for a, o in pairs:
-                            try:
-                                g, comps, i = _select_of(a, conn, multi, b, sel)
-                            except Exception:
-                                ok = False
-                                break
-                            ys = [p[0] for p in comps[i][1]]
-                            xs = [p[1] for p in comps[i][1]]
-                            if kind == "keep":
-                                pred = np.full_like(a, b)
-                                pred[ys, xs] = a[ys, xs]
-                            elif kind == "remove":
-                                pred = a.copy()
-                                pred[ys, xs] = b
-                            else:
-                                pred = a.copy()
-                                pred[ys, xs] = col
-                            eq = float((pred == o).mean())
+                        exact, pix = 0, 0.0
+                        for j, (a, o) in enumerate(pairs):
+                            eq = agree[j].get((picks[j], col))
+                            if eq is None:
+                                cells = chosen.comps(j, conn, multi, b)[picks[j]][1]
+                                eq = agree[j][(picks[j], col)] = _edit_agreement(kind, a, o, cells, b, col)
                             exact += eq == 1.0
                             pix += eq
-                        if ok:
-                            p = {"selector": sel, "conn": conn, "multicolour": multi, "bg": b}
-                            if col is not None:
-                                p["colour"] = col
-                            scored.append((-exact, -pix, len(scored), p))
+                        p = {"selector": sel, "conn": conn, "multicolour": multi, "bg": b}
+                        if col is not None:
+                            p["colour"] = col
+                        scored.append((-exact, -pix, len(scored), p))
         scored.sort(key=lambda t: t[:3])
         return [t[3] for t in scored[:6]]
 

@@ -28,46 +28,29 @@ def _repair(g, mode, mask):
     # best agreement, so off-centre patterns work) or under the smallest consistent period
     h, w = g.shape
     known = g != mask
-    out = g.copy()
 
     def best_axis(n, axis):
+        # agreement of every pair of rows (axis 0) or columns (axis 1) over cells known in both,
+        # summed per mirror position s (pairs i, s - i), then the best s as one loop over scalars
+        a = g if axis == 0 else g.T
+        k = known if axis == 0 else known.T
+        both = (k[:, None, :] & k[None, :, :])
+        same = (both & (a[:, None, :] == a[None, :, :])).sum(axis=2).ravel()
+        pos = np.add.outer(np.arange(n), np.arange(n)).ravel()
+        n_same = np.bincount(pos, weights=same, minlength=2 * n - 1)
+        n_both = np.bincount(pos, weights=both.sum(axis=2).ravel(), minlength=2 * n - 1)
         best, best_s = None, -1.0
         for s in range(n // 2, 2 * n - 2 - n // 2 + 1):
-            idx = np.arange(n)
-            mir = s - idx
-            ok = (mir >= 0) & (mir < n)
-            if ok.sum() < n // 2 + 1:
+            n_ok = min(s, 2 * n - 2 - s) + 1
+            if n_ok < n // 2 + 1 or n_both[s] == 0:
                 continue
-            a = g[idx[ok]] if axis == 0 else g[:, idx[ok]]
-            b = g[mir[ok]] if axis == 0 else g[:, mir[ok]]
-            ka = known[idx[ok]] if axis == 0 else known[:, idx[ok]]
-            kb = known[mir[ok]] if axis == 0 else known[:, mir[ok]]
-            both = ka & kb
-            if both.sum() == 0:
-                continue
-            score = (a[both] == b[both]).mean() + 1e-3 * ok.sum() / n
+            score = int(n_same[s]) / int(n_both[s]) + 1e-3 * n_ok / n
             if score > best_s:
                 best, best_s = s, score
         return best
 
     if mode == "periodic":
-        ys, xs = np.indices((h, w))
-        kv, gv = known.ravel(), g.ravel()
-        cands = sorted((py * px, py, px) for py in range(1, h + 1) for px in range(1, w + 1)
-                       if (py, px) != (h, w))
-        for _, py, px in cands:
-            cls = ((ys % py) * px + xs % px).ravel()
-            hi = np.full(py * px, -1)
-            lo = np.full(py * px, 99)
-            np.maximum.at(hi, cls[kv], gv[kv])
-            np.minimum.at(lo, cls[kv], gv[kv])
-            seen = hi >= 0
-            if np.all(hi[seen] == lo[seen]):
-                fill = ~kv & seen[cls]
-                res = gv.copy()
-                res[fill] = hi[cls[fill]]
-                return res.reshape(h, w)
-        raise ValueError("no period found")
+        return _periodic(g, known, h, w)
     maps = []
     if mode in ("lr", "both"):
         s = best_axis(w, 1)
@@ -88,14 +71,46 @@ def _repair(g, mode, mask):
         maps.append(lambda y, x: (w - 1 - x, y))
     if not maps:
         raise ValueError("no symmetry found")
+    # cell by cell in scan order (a cell may copy one filled earlier in the pass), on a flat list
+    # with every masked cell's counterparts (flat index, -1 off the grid) worked out up front
+    out = g.ravel().tolist()
     for _ in range(2):
-        for y, x in zip(*np.nonzero(out == mask)):
-            for f in maps:
-                yy, xx = f(int(y), int(x))
-                if 0 <= yy < h and 0 <= xx < w and out[yy, xx] != mask:
-                    out[y, x] = out[yy, xx]
+        ys, xs = np.nonzero(np.array(out).reshape(h, w) == mask)
+        targets = []
+        for f in maps:
+            yy, xx = f(ys, xs)
+            targets.append(np.where((yy >= 0) & (yy < h) & (xx >= 0) & (xx < w), yy * w + xx, -1).tolist())
+        for c, ts in zip((ys * w + xs).tolist(), zip(*targets)):
+            for t in ts:
+                if t >= 0 and out[t] != mask:
+                    out[c] = out[t]
                     break
-    return out
+    return np.array(out, dtype=g.dtype).reshape(h, w)
+
+
+def _periodic(g, known, h, w):
+    # the smallest period (py, px) under which all known cells of a class agree; a shift that
+    # already disagrees between two known cells one period apart cannot be it, so is skipped
+    ys, xs = np.indices((h, w))
+    kv, gv = known.ravel(), g.ravel()
+    colours = gv.min() >= 0 and gv.max() < 99   # the class check below reads colours in 0..98
+    vert = [not colours or py == h or not np.any(known[py:] & known[:-py] & (g[py:] != g[:-py])) for py in range(1, h + 1)]
+    horiz = [not colours or px == w or not np.any(known[:, px:] & known[:, :-px] & (g[:, px:] != g[:, :-px])) for px in range(1, w + 1)]
+    cands = sorted((py * px, py, px) for py in range(1, h + 1) for px in range(1, w + 1)
+                   if (py, px) != (h, w) and vert[py - 1] and horiz[px - 1])
+    for _, py, px in cands:
+        cls = ((ys % py) * px + xs % px).ravel()
+        hi = np.full(py * px, -1)
+        lo = np.full(py * px, 99)
+        np.maximum.at(hi, cls[kv], gv[kv])
+        np.minimum.at(lo, cls[kv], gv[kv])
+        seen = hi >= 0
+        if np.all(hi[seen] == lo[seen]):
+            fill = ~kv & seen[cls]
+            res = gv.copy()
+            res[fill] = hi[cls[fill]]
+            return res.reshape(h, w)
+    raise ValueError("no period found")
 
 
 def repair_masked(grid, mode="lr", mask=0):
@@ -140,7 +155,7 @@ register(symmetrize, category="symmetry", cost=1.2,
          space=lambda pairs: [] if not same_shapes(pairs) else [
              {"mode": m, "bg": b} for b in bg_options(pairs) for m in ("lr", "ud", "both", "diag", "rot4", "all")],
          description="Make the grid symmetric by copying its mirror images (left-right, up-down, both, diagonal or rotational) onto empty cells.")
-register(repair_masked, category="symmetry", cost=1.2, space=_repair_space, helpers=[_repair],
+register(repair_masked, category="symmetry", cost=1.2, space=_repair_space, helpers=[_repair, _periodic],
          description="Repair a damaged symmetric or periodic pattern: cells of the mask colour are restored from their mirror or repeating counterparts.")
-register(crop_repaired, category="symmetry", cost=1.2, space=_crop_space, helpers=[_repair],
+register(crop_repaired, category="symmetry", cost=1.2, space=_crop_space, helpers=[_repair, _periodic],
          description="Find the rectangle hidden under a mask colour in a symmetric or periodic pattern and output what belongs there.")

@@ -1,0 +1,160 @@
+"""Search speed: programs per second of the composition search, the reference engine (the code
+before the rewrite, `library_search/reference.py`) and the engine (`library_search/search.py`)
+side by side in one run.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/search_speed.py --json --budget 5000 --limit 10 --times 10
+
+1. Throughput: programs evaluated per second per process at depth 3 and depth 4 on a fixed set of
+   arc1-train tasks the seed DSL does not solve (the first ids in sorted order that a depth-3
+   search leaves unsolved; `stop_after_solutions=0`, a fixed budget, no time limit that binds), per
+   wall second and per CPU second of the process (the CPU figure is the one to trust on a shared
+   machine); whether both engines returned the same candidates; peak RSS per process.
+2. Train-solved at a fixed wall time per task (`--times`, e.g. 10,60) on arc1-train:transfer
+   (the first `--limit` ids in sorted order), both engines.
+
+Every (engine, task) run is its own fresh process, so neither engine inherits the other's warm
+caches. Both engines share the primitive library: the ratio measures the engine, and primitive
+speed-ups count for both.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# arc1-train ids in sorted order, skipping those a depth-3 search solves at the default budget
+THROUGHPUT_TASKS = ("017c7c7b", "025d127b", "045e512c", "05269061")
+ENGINES = ["reference", "engine"]
+BASELINE_ROOT = ""   # --baseline-tree: a checkout whose search runs as a third engine, "baseline"
+
+
+def _search_fn(engine: str):
+    if engine == "baseline":   # another checkout's search (its engine and its primitives)
+        from mechacoder_soar.library_search.search import search
+    elif engine == "reference":
+        from mechacoder_soar.library_search.reference import search
+    else:
+        from mechacoder_soar.library_search.search import search
+    return search
+
+
+def _run(job: dict) -> dict:
+    """One search in this (fresh) process: what it found, its counts, times and peak RSS."""
+    if job.get("root"):
+        sys.path.insert(0, job["root"])
+    from mechacoder_soar.arc import load_suite
+    from mechacoder_soar.library_search.search import SearchConfig
+
+    task = load_suite(job["suite"], task_ids=[job["task"]])[0]
+    pairs = [(e.input, e.output) for e in task.train]
+    cfg = SearchConfig(**job["config"])
+    if job.get("root"):
+        assert os.path.realpath(sys.modules["mechacoder_soar"].__file__).startswith(os.path.realpath(job["root"]))
+    search = _search_fn(job["engine"])
+    wall, cpu = time.perf_counter(), time.process_time()
+    res = search(pairs, task.test_inputs, cfg)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {**{k: job[k] for k in ("engine", "task", "suite")}, "depth": cfg.max_depth,
+            "n_evaluated": res.n_evaluated, "wall_s": wall, "cpu_s": cpu, "solved": res.solved,
+            "exhausted": res.exhausted, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "candidates": [[c.steps, c.test_outputs] for c in res.candidates]}
+
+
+def _pool_map(jobs: list[dict], workers: int) -> list[dict]:
+    for j in jobs:
+        if j["engine"] == "baseline":
+            j["root"] = BASELINE_ROOT
+    with mp.get_context("spawn").Pool(workers, maxtasksperchild=1) as pool:
+        return pool.map(_run, jobs, chunksize=1)
+
+
+def throughput(budget: int, depths: list[int], tasks: tuple[str, ...]) -> dict:
+    jobs = [{"engine": e, "task": t, "suite": "arc1-train",
+             "config": {"max_depth": d, "budget": budget, "time_limit_s": 3600, "stop_after_solutions": 0}}
+            for d in depths for t in tasks for e in ENGINES]
+    rows = _pool_map(jobs, 1)   # one at a time: a per-process figure
+    out = {}
+    for d in depths:
+        per = {e: [r for r in rows if r["engine"] == e and r["depth"] == d] for e in ENGINES}
+        summary = {}
+        for e, rs in per.items():
+            n = sum(r["n_evaluated"] for r in rs)
+            summary[e] = {"programs": n, "per_wall_s": n / sum(r["wall_s"] for r in rs),
+                          "per_cpu_s": n / sum(r["cpu_s"] for r in rs),
+                          "peak_rss_mib": max(r["peak_rss_mib"] for r in rs),
+                          "by_task": {r["task"]: round(r["n_evaluated"] / r["cpu_s"]) for r in rs}}
+        same = [a["candidates"] == b["candidates"] for e in ENGINES[1:] for a, b in zip(per["reference"], per[e])]
+        for e in ("engine",):
+            for base in ("reference", "baseline"):
+                if base in per and base != e:
+                    summary[f"ratio_cpu_{e}_vs_{base}"] = summary[e]["per_cpu_s"] / summary[base]["per_cpu_s"]
+                    summary[f"ratio_wall_{e}_vs_{base}"] = summary[e]["per_wall_s"] / summary[base]["per_wall_s"]
+        summary["same_candidates"] = all(same)
+        summary["solved"] = sorted({r["task"] for r in rows if r["depth"] == d and r["solved"]})
+        out[f"depth{d}"] = summary
+    return out
+
+
+def train_solved(times: list[float], limit: int, workers: int) -> dict:
+    from mechacoder_soar.arc.protocol import select_task_ids
+
+    ids = select_task_ids("arc1-train:transfer", limit)
+    out = {}
+    for t in times:
+        jobs = [{"engine": e, "task": tid, "suite": "arc1-train:transfer",
+                 "config": {"budget": 10 ** 9, "time_limit_s": t}} for tid in ids for e in ENGINES]
+        rows = _pool_map(jobs, workers)
+        out[f"{t:g}s"] = {e: {"solved": sum(r["solved"] for r in rows if r["engine"] == e), "tasks": len(ids),
+                              "programs_median": sorted(r["n_evaluated"] for r in rows if r["engine"] == e)[len(ids) // 2]}
+                          for e in ENGINES}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON document")
+    ap.add_argument("--budget", type=int, default=5000, help="programs per throughput search")
+    ap.add_argument("--depths", default="3,4", help="throughput depths, comma-separated")
+    ap.add_argument("--tasks", type=int, default=len(THROUGHPUT_TASKS), help="throughput tasks (first N of the fixed set)")
+    ap.add_argument("--times", default="10", help="seconds per task for train-solved, comma-separated (e.g. 10,60); empty: skip")
+    ap.add_argument("--limit", type=int, default=10, help="arc1-train:transfer tasks for train-solved (first N sorted)")
+    ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
+    ap.add_argument("--baseline-tree", default="", help="a checkout of an earlier commit (e.g. `git worktree add "
+                    "/tmp/base COMMIT`): its search runs too, as engine 'baseline', with its own primitives")
+    a = ap.parse_args(argv)
+    global BASELINE_ROOT
+    if a.baseline_tree:
+        if not os.path.isdir(os.path.join(a.baseline_tree, "mechacoder_soar", "library_search")):
+            ap.error(f"--baseline-tree {a.baseline_tree!r} has no mechacoder_soar/library_search")
+        BASELINE_ROOT = os.path.abspath(a.baseline_tree)
+        ENGINES.append("baseline")
+    if a.budget < 1 or a.limit < 0 or a.workers < 1 or not 1 <= a.tasks <= len(THROUGHPUT_TASKS):
+        ap.error(f"need --budget >= 1, --limit >= 0, --workers >= 1, 1 <= --tasks <= {len(THROUGHPUT_TASKS)}")
+    report = {"budget": a.budget, "tasks": list(THROUGHPUT_TASKS[: a.tasks]), "cpus": os.cpu_count(),
+              "load_avg_1m_at_start": os.getloadavg()[0]}
+    report["throughput"] = throughput(a.budget, [int(d) for d in a.depths.split(",")], THROUGHPUT_TASKS[: a.tasks])
+    times = [float(t) for t in a.times.split(",") if t.strip()]
+    if times:
+        report["train_solved"] = train_solved(times, a.limit, a.workers)
+    if a.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    for depth, s in report["throughput"].items():
+        print(depth + ": " + ", ".join(f"{e} {s[e]['per_cpu_s']:.0f}/cpu-s ({s[e]['per_wall_s']:.0f}/wall-s, peak RSS "
+                                       f"{s[e]['peak_rss_mib']:.0f} MiB)" for e in ENGINES))
+        print("  " + ", ".join(f"{k} {v:.2f}" for k, v in s.items() if k.startswith("ratio_"))
+              + f", same candidates (every engine vs reference) {s['same_candidates']}")
+    for t, s in report.get("train_solved", {}).items():
+        print(f"train-solved at {t}/task on arc1-train:transfer: "
+              + ", ".join(f"{e} {s[e]['solved']}/{s[e]['tasks']}" for e in ENGINES))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
