@@ -37,13 +37,14 @@ def run_one(n_workers: int, args, tmp: Path) -> dict:
     from mechacoder_soar.environments.arc import ArcEnvironment
     from mechacoder_soar.oracle import Oracle
     from mechacoder_soar.proposers.library import ensure_seed_skills
+    from mechacoder_soar.library_search.config import SearchConfig
     from mechacoder_soar.run_dir import RunDir
     from mechacoder_soar.suites import load_tasks
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
     cfg = RunConfig(suite="arc1-train", budget_sample=args.budget_sample, budget_refine=args.budget_refine,
-                    sample_batch=args.budget_sample, proposer="library", search_time_s=args.search_time,
+                    sample_batch=args.budget_sample, proposer="library", search=SearchConfig(time_limit_s=args.search_time),
                     workers=args.exec_workers, concurrency=n_workers, k_skills=4, executor="ray")
     tasks = load_tasks(cfg.suite, args.tasks + n_workers)
     warm, timed = tasks[:n_workers], tasks[n_workers:]

@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     from mechacoder_soar.arc.protocol import check_suite
     from mechacoder_soar.curriculum import CurriculumConfig
+    from mechacoder_soar.library_search.config import SearchConfig
+    from mechacoder_soar.proposers.library import LibrarySearchConfig
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
@@ -123,7 +125,8 @@ def main(argv: list[str] | None = None) -> dict:
     t0 = time.time()
     run_dir = root / "learn" if (root / "learn" / "metrics.json").exists() else learn(args, root)
     t_learn = time.time() - t0
-    cfg = CurriculumConfig(holdout=args.holdout, repeats=1, search_time_s=args.time_cap, search_budget=args.search_budget,
+    student = LibrarySearchConfig(search=SearchConfig(time_limit_s=args.time_cap, budget=args.search_budget))
+    cfg = CurriculumConfig(holdout=args.holdout, repeats=1, student=student,
                            generators=tuple(args.generators.split(",")), dry_run=True)
     with SkillStore(StoreConfig(location=str(root / "store"))) as lib:
         t1 = time.time()

@@ -45,30 +45,53 @@ def check(path: Path = typer.Argument(..., help="A suite folder (task folders in
           task: Optional[str] = typer.Option(None, "--task", help="Only this task id."),
           backend: str = BackendOpt,
           as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Run each task's reference solution (must resolve) and an empty attempt (must not)."""
+    """Run each task's reference solution (must resolve) and an empty attempt (must not). A task
+    this backend cannot run (a service, a VM, a GPU, the network...) or cannot read is reported
+    as unsupported with the reason; only failed tasks make the exit status 1."""
+    from mechacoder_soar.terminal import TBTaskError
     from mechacoder_soar.terminal.check import check_suite
+    from mechacoder_soar.terminal.loader import scan_tb_suite
 
-    tasks = _load(path, task)
+    try:
+        tasks, skipped = scan_tb_suite(path)
+    except TBTaskError as e:
+        fail(str(e))
+    if task:
+        tasks, skipped = [t for t in tasks if t.id == task], [s for s in skipped if s.id == task]
+        if not tasks and not skipped:
+            fail(f"no task {task!r} under {path}")
+    if not tasks:  # nothing to check at all: the reasons are the answer
+        fail("\n".join(f"{s.id}: {s.reason}" for s in skipped))
     b = _backend(backend)
-    rows = check_suite(tasks, b)
+    rows = check_suite(tasks, b, skipped)
+    counts = {s: sum(1 for r in rows if r.status == s) for s in ("ok", "failed", "unsupported")}
     if as_json:
-        emit_json({"backend": b.name, "ok": all(r.ok for r in rows), "tasks": [r.to_dict() for r in rows]})
+        emit_json({"backend": b.name, "ok": counts["failed"] == 0, "counts": counts,
+                   "tasks": [r.to_dict() for r in rows]})
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"soar tb check ({b.name} backend)")
-        for col in ("task", "reference resolved", "empty resolved", "tests", "wall s", "result"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(r.task_id, "yes" if r.reference_resolved else "NO", "YES" if r.empty_resolved else "no",
-                          r.reference_tests, f"{r.wall_s:.1f}", "ok" if r.ok else f"FAIL: {r.error}")
-        Console(width=160).print(table)
-        for r in rows:
-            for s in r.unhonoured_steps:
-                typer.echo(f"{r.task_id}: not honoured: {s}")
-    if not all(r.ok for r in rows):
+        _print_rows(rows, b.name, counts)
+    if counts["failed"]:
         raise typer.Exit(1)
+
+
+def _print_rows(rows, backend_name: str, counts: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"soar tb check ({backend_name} backend)")
+    for col in ("task", "reference resolved", "empty resolved", "tests", "wall s", "result"):
+        table.add_column(col)
+    for r in rows:
+        result = {"ok": "ok", "failed": f"FAIL: {r.error}", "unsupported": f"UNSUPPORTED: {r.unsupported}"}[r.status]
+        ref = ("yes" if r.reference_resolved else "NO") if r.ran else "-"
+        empty = ("YES" if r.empty_resolved else "no") if r.ran else "-"
+        table.add_row(r.task_id, ref, empty, r.reference_tests, f"{r.wall_s:.1f}", result)
+    Console(width=160).print(table)
+    for r in rows:
+        for s in r.unhonoured_steps:
+            typer.echo(f"{r.task_id}: not honoured: {s}")
+    typer.echo(f"{counts['ok']} ok, {counts['failed']} failed, {counts['unsupported']} unsupported "
+               f"(of {len(rows)})")
 
 
 @app.command("run")

@@ -1,12 +1,10 @@
 """The no-LLM proposer's engine: a seed library of ARC grid primitives (the DSL) and an in-process
 enumerative search that composes them.
 
-    from mechacoder_soar.library_search import PRIMITIVES, search, SearchConfig, render_program
-"""
-from .primitives import PRIMITIVES, Primitive, Step, render_program, run_steps, to_array, to_grid, validate_steps
-from .search import Candidate, SearchConfig, SearchResult, diagnose, mutate, search
+    from mechacoder_soar.library_search.primitives import PRIMITIVES, render_program
+    from mechacoder_soar.library_search.search import search, mutate
+    from mechacoder_soar.library_search.config import SearchConfig
 
-__all__ = [
-    "PRIMITIVES", "Primitive", "Step", "render_program", "run_steps", "to_array", "to_grid", "validate_steps",
-    "Candidate", "SearchConfig", "SearchResult", "diagnose", "mutate", "search",
-]
+The package imports nothing itself, so the configs that embed `SearchConfig` (the run's, the
+CLI's) load without the engine (numpy, the DSL).
+"""

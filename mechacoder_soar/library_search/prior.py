@@ -13,23 +13,8 @@ the uniform usage, and the multiplier is clipped so no primitive is ever priced 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-
+from .config import PriorConfig
 from .primitives import PRIMITIVES, Step
-
-
-@dataclass(frozen=True)
-class PriorConfig:
-    smoothing: float = 1.0   # pseudo-count of tasks per primitive (Laplace)
-    strength: float = 0.3    # exponent: multiplier = (observed / expected) ** -strength
-    lo: float = 0.6          # bounds of the multiplier
-    hi: float = 1.3
-    min_tasks: int = 5       # fewer solved tasks than this: no prior (too little evidence)
-
-    def __post_init__(self) -> None:
-        if self.smoothing <= 0 or self.strength < 0 or not 0 < self.lo <= 1 <= self.hi or self.min_tasks < 1:
-            raise ValueError(f"invalid PriorConfig {self}: need smoothing > 0, strength >= 0, 0 < lo <= 1 <= hi, "
-                             "min_tasks >= 1")
 
 
 def primitive_prior(solutions: Mapping[str, Iterable[Sequence[Step]]],

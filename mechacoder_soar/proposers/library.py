@@ -23,13 +23,15 @@ import json
 import random
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from skills_store.schema import Skill, SkillIn, code_hash
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
-from ..library_search.prior import PriorConfig, primitive_prior
+from ..library import LibraryReader
+from ..library_search.config import PriorConfig, SearchConfig
+from ..library_search.prior import primitive_prior
 from ..recognition import Prediction, Recognizer, RecognizerConfig
 from .base import Proposal
 
@@ -38,9 +40,7 @@ SEED_VERSION = 1
 
 @dataclass
 class LibrarySearchConfig:
-    time_limit_s: float = 20.0
-    budget: int = 20_000      # in-process candidate programs per call
-    max_depth: int = 3
+    search: SearchConfig = field(default_factory=SearchConfig)  # each sample / refine call's search
     k_retrieve: int = 24      # skills retrieved to steer one task's search
     processes: int = 2        # the search is pure Python: processes, not threads, use both cores
     learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
@@ -143,7 +143,7 @@ def perturb_order(order: list[str], seed: int, keep: int) -> list[str]:
 
 
 class LibrarySearchProposer:
-    def __init__(self, library, config: LibrarySearchConfig | None = None):
+    def __init__(self, library: LibraryReader, config: LibrarySearchConfig | None = None):
         self.name = "library-search"
         self.library = library
         self.config = config or LibrarySearchConfig()
@@ -263,16 +263,12 @@ class LibrarySearchProposer:
         ids += [self._seed_ids[n] for n, _ in steps if n in self._seed_ids]
         return list(dict.fromkeys(ids))
 
-    def _search_config(self, more: int = 0):
+    def _search_config(self, more: int = 0) -> SearchConfig:
         """The search's config; `more`: programs already proposed this round, asked for on top
         (as candidates, and as solutions to find before stopping) so the next ones come back."""
-        from ..library_search.search import SearchConfig
-
-        c = self.config
-        d = SearchConfig()
-        return SearchConfig(max_depth=c.max_depth, budget=c.budget, time_limit_s=c.time_limit_s,
-                            max_candidates=d.max_candidates + more,
-                            stop_after_solutions=d.stop_after_solutions + more if d.stop_after_solutions else 0)
+        c = self.config.search
+        return replace(c, max_candidates=c.max_candidates + more,
+                       stop_after_solutions=c.stop_after_solutions + more if c.stop_after_solutions else 0)
 
     def _proposal(self, cand, composite_ids) -> Proposal:
         from ..library_search.primitives import render_program

@@ -5,6 +5,7 @@ the loop only the instruction, so tests and reference solutions never leak to a 
 """
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,12 @@ from pydantic import ValidationError
 
 from .dockerfile import DockerfileError, final_workdir, parse_dockerfile
 from .models import SolutionCommand, TB1TaskConfig, TB2TaskConfig, describe_validation_error
+
+
+DEFAULT_TB1_RUN_TESTS = Path(__file__).resolve().parent / "tb1_default_run_tests.sh"
+
+
+log = logging.getLogger(__name__)
 
 
 class TBTaskError(ValueError):
@@ -123,15 +130,37 @@ def _workdir(dockerfile: Path) -> str:
         raise TBTaskError(f"{dockerfile}: {e}") from e
 
 
+def _tb1_build(root: Path) -> tuple[Path, Path]:
+    """The Dockerfile and build context of a TB1 task: ./Dockerfile, or what docker-compose.yaml's
+    `client` service builds (`build: {context: client, dockerfile: Dockerfile}`)."""
+    if (root / "Dockerfile").exists():
+        return root / "Dockerfile", root
+    for name in ("docker-compose.yaml", "docker-compose.yml"):
+        if not (root / name).exists():
+            continue
+        compose = _read_yaml_mapping(root / name)
+        build = ((compose.get("services") or {}).get("client") or {}).get("build")
+        if isinstance(build, str):
+            build = {"context": build}
+        if isinstance(build, dict):
+            context = (root / str(build.get("context", "."))).resolve()
+            dockerfile = context / str(build.get("dockerfile", "Dockerfile"))
+            if context != root.resolve() and root.resolve() not in context.parents:
+                raise TBTaskError(f"{root / name}: the client's build context {context} is outside the task folder")
+            return _require(dockerfile, f"the Dockerfile named by {name}"), context
+    return _require(root / "Dockerfile", "the Dockerfile"), root
+
+
 def _load_tb1(root: Path) -> TBTask:
     cfg_path = root / "task.yaml"
     try:
         cfg = TB1TaskConfig.model_validate(_read_yaml_mapping(cfg_path))
     except ValidationError as e:
         raise TBTaskError(describe_validation_error(cfg_path, e)) from e
-    dockerfile = _require(root / "Dockerfile", "the Dockerfile")
+    dockerfile, context = _tb1_build(root)
     tests_dir = _require(root / "tests", "the tests folder")
-    run_tests = _require(root / "run-tests.sh", "the test runner")
+    # a task without its own runner gets Terminal-Bench 1's default one
+    run_tests = root / "run-tests.sh" if (root / "run-tests.sh").exists() else DEFAULT_TB1_RUN_TESTS
     solution = None
     for name in ("solution.sh", "solution.yaml"):
         if (root / name).exists():
@@ -150,7 +179,7 @@ def _load_tb1(root: Path) -> TBTask:
         agent_timeout_s=cfg.max_agent_timeout_sec,
         test_timeout_s=cfg.max_test_timeout_sec,
         dockerfile=dockerfile,
-        build_context=root,
+        build_context=context,
         tests_dir=tests_dir,
         test_script=run_tests,
         parser_name=cfg.parser_name,
@@ -222,20 +251,44 @@ def is_task_dir(path: Path) -> bool:
 BUILTIN = "builtin"
 
 
-def load_tb_suite(path: str | Path) -> list[TBTask]:
-    """Every task folder directly under `path` (or `path` itself if it is one), sorted by id.
-    One malformed task fails the whole load, naming the file: a suite is graded as a whole.
-    `builtin` (when no such folder exists here) names the suite we ship."""
+@dataclass
+class SkippedTask:
+    """A task folder of a suite that could not be loaded, and why (named file and field)."""
+
+    id: str
+    path: Path
+    reason: str
+
+
+def scan_tb_suite(path: str | Path) -> tuple[list[TBTask], list[SkippedTask]]:
+    """Every task folder directly under `path` (or `path` itself if it is one), sorted by id; a
+    folder that cannot be loaded is returned as skipped with its reason instead of failing the
+    suite. `builtin` (when no such folder exists here) names the suite we ship."""
     if str(path) == BUILTIN and not Path(path).exists():
         path = builtin_suite_path()
     root = Path(path).resolve()
     if not root.is_dir():
         raise TBTaskError(f"{root}: not a folder")
-    if is_task_dir(root):
-        return [load_tb_task(root)]
-    tasks = [load_tb_task(p) for p in sorted(root.iterdir()) if p.is_dir() and is_task_dir(p)]
-    if not tasks:
+    dirs = [root] if is_task_dir(root) else [p for p in sorted(root.iterdir()) if p.is_dir() and is_task_dir(p)]
+    if not dirs:
         raise TBTaskError(f"{root}: no task folders (with task.yaml or task.toml) inside")
+    tasks, skipped = [], []
+    for d in dirs:
+        try:
+            tasks.append(load_tb_task(d))
+        except TBTaskError as e:
+            skipped.append(SkippedTask(d.name, d, str(e)))
+    return tasks, skipped
+
+
+def load_tb_suite(path: str | Path) -> list[TBTask]:
+    """The loadable tasks of a suite (see `scan_tb_suite`); each skipped one is logged with its
+    reason, and a suite where none loads fails with every reason."""
+    tasks, skipped = scan_tb_suite(path)
+    for s in skipped:
+        log.warning("terminal-bench task %s skipped: %s", s.id, s.reason)
+    if not tasks:
+        raise TBTaskError("no task of the suite could be loaded:\n" + "\n".join(f"{s.id}: {s.reason}" for s in skipped))
     return tasks
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .builder import BuildConfig, BuiltEnv, LocalBuilder, sandbox_env
+from .dockerfile import DockerfileError
 from .end_state import diff_end_state, snapshot
 from .loader import TBTask
 from .pytest_parser import SummaryNotFound, is_resolved, parse_pytest_summary
@@ -29,7 +30,7 @@ from .sandbox import (
     CONTROL_DIR, PLUGIN_DIR, TOOLS_DIR, Mounts, SandboxConfig, SandboxProcess, SandboxUnavailable, bwrap_argv,
     bwrap_works,
 )
-from .shims import write_shims
+from .shims import APT_DIR, write_shims
 
 _AGENT_MARK = "@@TB_LOCAL_AGENT_RC "
 _TEST_MARK = "@@TB_LOCAL_TEST_RC "
@@ -70,7 +71,8 @@ def _rmtree(path: Path) -> None:
     def onerror(func, p, _exc):
         try:
             os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, stat.S_IRWXU)
+            if not os.path.islink(p):  # a link the attempt planted may point anywhere on the host
+                os.chmod(p, stat.S_IRWXU)
         except OSError:
             pass
         try:
@@ -81,8 +83,11 @@ def _rmtree(path: Path) -> None:
     if path.exists():
         for dirpath, dirnames, _ in os.walk(path):
             for d in dirnames:
+                p = os.path.join(dirpath, d)
+                if os.path.islink(p):  # the image's /bin -> usr/bin: never chmod through a link
+                    continue
                 try:
-                    os.chmod(os.path.join(dirpath, d), 0o700, follow_symlinks=False)
+                    os.chmod(p, 0o700)
                 except OSError:
                     pass
         shutil.rmtree(path, onerror=onerror)
@@ -144,6 +149,8 @@ class LocalBackend:
             self._run(task, built, trial, script, timeout_s, with_solution_files, res)
         except SandboxUnavailable as e:
             res.error = f"local backend unavailable: {e}"
+        except DockerfileError as e:
+            res.error = f"the image could not be built: {e}"
         finally:
             _rmtree(trial)
             res.wall_s = round(time.monotonic() - t0, 3)
@@ -151,18 +158,12 @@ class LocalBackend:
 
     def _run(self, task: TBTask, built: BuiltEnv, trial: Path, script: str, timeout_s: float | None,
              with_solution_files: bool, res: TrialResult) -> None:
-        # a private copy of the built environment for this trial
-        grafts: dict[str, Path] = {}
-        for dest, src in built.grafts.items():
-            dst = trial / "fs" / dest.lstrip("/")
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
-            grafts[dest] = dst
-        # nested grafts were copied with their parent too; mounting them again is harmless
+        # a private copy of the built image for this trial; the system dirs get a fresh upper layer
+        rootfs = trial / "fs"
+        shutil.copytree(built.rootfs, rootfs, symlinks=True)
         logs = trial / "logs"
         (logs / "verifier").mkdir(parents=True)
         (logs / "agent").mkdir(parents=True)
-        grafts.setdefault("/logs", logs)
         ctl = trial / "ctl"
         ctl.mkdir()
         tests = trial / "tests"
@@ -173,9 +174,11 @@ class LocalBackend:
         (ctl / "attempt.out").touch()
         # the control folder is read-only inside; the output file is its own bind mount, which an
         # `rm -rf /` cannot unlink, so what the attempt printed survives it
-        mounts = Mounts(writable={**grafts, f"{CONTROL_DIR}/attempt.out": ctl / "attempt.out"},
-                        readonly={**self._tool_mounts().readonly, CONTROL_DIR: ctl})
+        mounts = Mounts(writable={"/logs": logs, f"{CONTROL_DIR}/attempt.out": ctl / "attempt.out"},
+                        readonly={**self._tool_mounts().readonly, CONTROL_DIR: ctl},
+                        root=rootfs, overlays=built.overlays(trial))
         mounts.readonly["/.tb/pydeps"] = built.pydeps
+        mounts.readonly[APT_DIR] = built.apt_list.parent
         mounts.readonly["/tests"] = tests
         if with_solution_files and task.solution_dir is not None:
             mounts.readonly["/solution"] = task.solution_dir
@@ -187,7 +190,7 @@ class LocalBackend:
         env.update(TB_WORKDIR=built.workdir, TB_AGENT_TIMEOUT=f"{agent_t:g}", TB_TEST_TIMEOUT=f"{test_t:g}",
                    TB_TEST_SCRIPT=test_script)
 
-        wd_host = grafts.get(built.workdir) or self._host_path(grafts, built.workdir)
+        wd_host = self._workdir_host(built, trial)
         before = snapshot(wd_host) if wd_host else {}
 
         argv = bwrap_argv(self.config.sandbox, mounts, env, "/", ["bash", f"{CONTROL_DIR}/driver.sh"])
@@ -224,11 +227,14 @@ class LocalBackend:
         self._verdict(task, res, out, logs)
 
     @staticmethod
-    def _host_path(grafts: dict[str, Path], path: str) -> Path | None:
-        for dest in sorted(grafts, key=len, reverse=True):
-            if path == dest or path.startswith(dest.rstrip("/") + "/"):
-                return grafts[dest] / os.path.relpath(path, dest)
-        return None
+    def _workdir_host(built: BuiltEnv, trial: Path) -> Path | None:
+        """Where the trial's WORKDIR lives on the host (for the end-state snapshot): its rootfs,
+        or the trial's upper layer when WORKDIR is inside a system directory."""
+        rel = built.workdir.strip("/")
+        top = "/" + rel.split("/", 1)[0] if rel else "/"
+        if top in built.uppers:
+            return trial / "upper" / rel
+        return trial / "fs" / rel
 
     @staticmethod
     def _verdict(task: TBTask, res: TrialResult, out: str, logs: Path) -> None:
@@ -258,6 +264,10 @@ def _copy_tests(task: TBTask, dest: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if task.format == "tb1":
         shutil.copy2(task.test_script, dest / "run-tests.sh")
+        # the harness's shared scripts, which stock runners call, when the task does not ship them
+        for name, ours in (("setup-uv-pytest.sh", "tb1_setup_uv_pytest.sh"), ("run-uv-pytest.sh", "tb1_run_uv_pytest.sh")):
+            if not (dest / name).exists():
+                shutil.copy2(Path(__file__).resolve().parent / ours, dest / name)
 
 
 def _marker(lines: list[bytes], mark: str) -> int | None:

@@ -1,10 +1,17 @@
 """An isolated root for one trial, built with bubblewrap.
 
-The sandbox root is a fresh tmpfs. The host's system directories (/usr, /etc, /var and the /bin,
-/lib symlinks) are bound read-only; /tmp and /run are empty tmpfs; /home, /opt, /srv and $HOME are
-empty directories of the trial's own (the host's homes and working trees are not there); the
-python whose pytest grades the task is bound read-only at its own path. Only the trial's own directories (WORKDIR, /logs, ...) are writable, and they live
-in a temporary folder on the host that the caller removes afterwards.
+The sandbox root is the trial's own folder on the host (`Mounts.root`, a copy of the task's
+built image paths: /app, /root, /opt, ...) or, without one, a fresh tmpfs. The host's system
+directories (/usr, /etc, /var and the /bin, /lib symlinks) are either bound read-only or, where
+`Mounts.overlays` names them, mounted as an overlay: the host directory at the bottom, the task's
+layers (unpacked apt packages, the build's own changes) above it, and a writable upper directory
+of the trial's on top, so a task may write into /usr/local/bin or /etc without touching the host.
+The overlays are mounted by `unshare` in a private user and mount namespace just before bwrap
+starts (bwrap before 0.10 has no overlay option); they vanish with it. /run is an empty tmpfs, so
+is /tmp without a root of the task's own (with one, /tmp is the image's, as in Docker); the
+host's homes and working trees are not there; the python whose pytest grades the task is bound
+read-only at its own path. Everything writable lives in a temporary folder on the host
+that the caller removes afterwards.
 
 Every namespace is unshared (no network but loopback), capabilities are dropped, nested user
 namespaces are refused, and the process tree runs with rlimits (file size, memory, open files,
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -38,6 +46,18 @@ class SandboxUnavailable(RuntimeError):
 
 
 @dataclass
+class Overlay:
+    """One system directory as an overlay: `layers` (top-most first) over the host directory,
+    writes going to `upper` (with overlayfs's `work` beside it), mounted at `merged` on the host
+    side of the private namespace and bound by bwrap at the directory's own path."""
+
+    layers: list[Path]
+    upper: Path
+    work: Path
+    merged: Path
+
+
+@dataclass
 class SandboxConfig:
     bwrap: str = "bwrap"
     # the interpreter the task's tests run with: it must have pytest (ours: the venv's python)
@@ -54,6 +74,9 @@ class SandboxConfig:
     persistent_dirs: tuple[str, ...] = ("/home", "/opt", "/srv", "/root")
     home: str = "/root"
     share_network: bool = False
+    # overlay the system dirs (writable per task, apt packages layered in) when the kernel allows
+    # overlayfs in a user namespace; otherwise they stay read-only and the builder says so
+    use_overlays: bool = True
     use_cgroup: bool = True
     cgroup_roots: tuple[str, ...] = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 
@@ -92,6 +115,41 @@ def bwrap_works(bwrap: str = "bwrap") -> str | None:
     if r.returncode != 0:
         return f"{exe} cannot create namespaces here: {r.stderr.strip()[:300]}"
     return None
+
+
+@lru_cache(maxsize=4)
+def overlays_work(unshare: str = "unshare") -> str | None:
+    """None if an overlay can be mounted in a private user+mount namespace here, else why not."""
+    exe = shutil.which(unshare)
+    if not exe or not shutil.which("mount"):
+        return "unshare or mount not found (util-linux)"
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tb-ovl-probe-") as d:
+        for sub in ("low", "up", "wk", "m"):
+            os.mkdir(os.path.join(d, sub))
+        opts = f"lowerdir={d}/low,upperdir={d}/up,workdir={d}/wk,userxattr"
+        try:
+            r = subprocess.run([exe, "-Urm", "--", "mount", "-t", "overlay", "overlay", "-o", opts, f"{d}/m"],
+                               capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"unshare failed: {e}"
+        if r.returncode != 0:
+            return f"overlayfs in a user namespace is not available: {r.stderr.strip()[:200]}"
+    return None
+
+
+def _overlay_prelude(overlays: dict[str, Overlay]) -> str:
+    """The shell run by `unshare` before bwrap: one overlay mount per system directory."""
+    cmds = []
+    for dest, ov in sorted(overlays.items()):
+        lowers = [str(p) for p in ov.layers] + [dest]
+        for p in (*lowers, str(ov.upper), str(ov.work)):
+            if any(c in p for c in ",:\n"):
+                raise SandboxUnavailable(f"overlay path {p!r} holds ',' or ':' which mount options cannot carry")
+        opts = f"lowerdir={':'.join(lowers)},upperdir={ov.upper},workdir={ov.work},userxattr"
+        cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} {shlex.quote(str(ov.merged))} || exit 97")
+    return "\n".join(cmds + ['exec "$@"']) + "\n"
 
 
 class PidsCgroup:
@@ -163,26 +221,43 @@ def _read(p: Path) -> str:
 class Mounts:
     writable: dict[str, Path] = field(default_factory=dict)  # sandbox path -> host dir
     readonly: dict[str, Path] = field(default_factory=dict)
+    root: Path | None = None  # host dir bound writable at / (the task's own image paths)
+    overlays: dict[str, Overlay] = field(default_factory=dict)  # system dir ("/usr") -> its overlay
 
 
 def bwrap_argv(cfg: SandboxConfig, mounts: Mounts, env: dict[str, str], cwd: str, command: list[str]) -> list[str]:
     exe = shutil.which(cfg.bwrap) or cfg.bwrap
     argv = [exe]
+    if mounts.root is not None:
+        argv += ["--bind", str(mounts.root), "/"]
+    system: set[str] = set()
     for name in cfg.system_dirs:
         host = Path("/") / name
         if host.is_symlink():
-            argv += ["--symlink", os.readlink(host), str(host)]
+            if mounts.root is None:
+                argv += ["--symlink", os.readlink(host), str(host)]
+            elif not os.path.lexists(mounts.root / name):  # bwrap refuses to make one that exists
+                os.symlink(os.readlink(host), mounts.root / name)
+        elif str(host) in mounts.overlays:
+            argv += ["--bind", str(mounts.overlays[str(host)].merged), str(host)]
+            system.add(str(host))
         elif host.is_dir():
             argv += ["--ro-bind", str(host), str(host)]
+            system.add(str(host))
     argv += ["--proc", "/proc", "--dev", "/dev"]
     # Every other mount, parents before children (a stable sort on depth): a python prefix under
     # $HOME must be bound after $HOME's own tmpfs or graft, a graft after its parent graft.
-    ops: list[tuple[str, list[str]]] = [("/tmp", ["--size", str(cfg.tmp_size_bytes), "--tmpfs", "/tmp"])]
-    for d in (*cfg.empty_dirs, cfg.home):
+    ops: list[tuple[str, list[str]]] = []
+    if mounts.root is None:  # with a root of the task's own, /tmp is its directory: what the build left there stays
+        ops.append(("/tmp", ["--size", str(cfg.tmp_size_bytes), "--tmpfs", "/tmp"]))
+    # with a root of the task's own, /home, /opt, ... are its directories (what the build put there)
+    hidden = ("/run",) if mounts.root is not None else (*cfg.empty_dirs, cfg.home)
+    for d in hidden:
         if d not in mounts.writable and d not in mounts.readonly:
             ops.append((d, ["--tmpfs", d]))
     for p in python_prefixes(cfg.python):
-        ops.append((p, ["--ro-bind", p, p]))
+        if not any(p == d or p.startswith(d + "/") for d in system):  # already visible (and maybe layered)
+            ops.append((p, ["--ro-bind", p, p]))
     for dest, src in mounts.readonly.items():
         ops.append((dest, ["--ro-bind", str(src), dest]))
     for dest, src in mounts.writable.items():
@@ -197,7 +272,11 @@ def bwrap_argv(cfg: SandboxConfig, mounts: Mounts, env: dict[str, str], cwd: str
     for k, v in env.items():
         argv += ["--setenv", k, v]
     argv += ["--chdir", cwd, "--"]
-    return argv + command
+    if not mounts.overlays:
+        return argv + command
+    # bwrap then runs inside the namespace `unshare` made, where the overlays are mounted
+    return [shutil.which("unshare") or "unshare", "-Urm", "--", "/bin/sh", "-c", _overlay_prelude(mounts.overlays),
+            "tb-overlay", *argv, *command]
 
 
 def _limits(cfg: SandboxConfig, cpu_s: int):

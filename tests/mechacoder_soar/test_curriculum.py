@@ -19,8 +19,9 @@ from mechacoder_soar.cli import app
 from mechacoder_soar.curriculum import (CurriculumConfig, CurriculumError, hard_task_ids, measure_student,
                                         prefix_stones, run_curriculum_for_run, split_hard)
 from mechacoder_soar.domain import Attempt, Example, Task, attempt_id
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.library_search.primitives import render_program, run_steps
-from mechacoder_soar.proposers.library import ensure_seed_skills
+from mechacoder_soar.proposers.library import LibrarySearchConfig, ensure_seed_skills
 
 pytestmark = pytest.mark.store_backends("embedded")  # the engine's logic, not the backend, is under test
 
@@ -80,9 +81,10 @@ def run_dir(tmp_path):
     return rd
 
 
-def cfg(**kw):
-    base = dict(holdout_ids=("H",), repeats=1, search_time_s=2.0, search_budget=400, max_depth=1, k_retrieve=200,
-                generators=("hindsight", "prefix"))
+def cfg(time_limit_s=2.0, budget=400, max_depth=1, **kw):
+    student = LibrarySearchConfig(search=SearchConfig(time_limit_s=time_limit_s, budget=budget, max_depth=max_depth),
+                                  k_retrieve=200)
+    base = dict(holdout_ids=("H",), repeats=1, student=student, generators=("hindsight", "prefix"))
     base.update(kw)
     return CurriculumConfig(**base)
 
@@ -138,7 +140,7 @@ def test_student_and_generators_units(run_dir, store):
     with pytest.raises(CurriculumError, match="unknown stepping-stone"):
         CurriculumConfig(generators=("magic",))
     ensure_seed_skills(store)
-    m = measure_student(store, [_task("H", UP_FLIP, 1).public()], cfg(max_depth=2, search_budget=5000, search_time_s=5.0))
+    m = measure_student(store, [_task("H", UP_FLIP, 1).public()], cfg(max_depth=2, budget=5000, time_limit_s=5.0))
     assert m.rate == 1.0  # at depth 2 the student solves H alone: the depth-1 setup is what makes stones matter
 
 

@@ -55,7 +55,7 @@ def test_search_budget_is_counted_in_programs_and_recorded(tmp_path):
                            "--concurrency", "1", "--store", str(tmp_path / "store"), "--run-dir", str(run_dir),
                            "--json"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads((run_dir / "config.json").read_text())["search_budget"] == 40
+    assert json.loads((run_dir / "config.json").read_text())["search"]["budget"] == 40
 
 
 def test_development_runs_refuse_eval_suites(tmp_path):

@@ -11,6 +11,7 @@ from mechacoder_soar.config import RunConfig
 from mechacoder_soar.context import RunContext
 from mechacoder_soar.domain import Attempt
 from mechacoder_soar.environments.arc import ArcEnvironment
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.oracle import Oracle
 from mechacoder_soar.proposers.base import Proposal
 from mechacoder_soar.run_dir import RunDir
@@ -154,7 +155,7 @@ def test_soar_run_with_ray_executor_end_to_end(ray_cluster, store, tmp_path):
     from graphs.runner import run_loop
 
     cfg = make_cfg(tmp_path, proposer="library", iterations=2, budget_sample=4, budget_refine=0,
-                   search_time_s=3.0, k_skills=2)
+                   search=SearchConfig(time_limit_s=3.0), k_skills=2)
     before = store.stats()["skills"]
     metrics = run_loop(cfg, library=store)
     rows = metrics["iterations"]

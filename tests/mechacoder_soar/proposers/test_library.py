@@ -3,6 +3,7 @@ import json
 
 from graphs.runner import run_loop
 from mechacoder_soar.config import RunConfig
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.proposers.library import (LibrarySearchConfig, LibrarySearchProposer, ensure_seed_skills,
                                                seed_skills)
 from mechacoder_soar.suites import load_tasks
@@ -20,7 +21,7 @@ def test_seed_skills_cover_every_primitive_and_are_idempotent(store):
 
 def test_learned_composite_is_one_skill_next_iteration(tmp_path, store):
     cfg = RunConfig(suite="arc1-train", task_ids=[DEPTH2], iterations=1, budget_sample=2, budget_refine=0,
-                    search_time_s=20, run_dir=str(tmp_path / "run"), concurrency=1)
+                    search=SearchConfig(time_limit_s=20), run_dir=str(tmp_path / "run"), concurrency=1)
     m = run_loop(cfg, library=store)
     assert m["iterations"][0]["train_solved"] == 1
     solved = [s for s in store.all() if s.source == "solved" and s.origin_task_id == DEPTH2]
@@ -30,7 +31,7 @@ def test_learned_composite_is_one_skill_next_iteration(tmp_path, store):
     assert "def transform(grid)" in solved[0].code and "import numpy" in solved[0].code  # self-contained
     # Next time, the composite is retrieved and tried as a single candidate: it is credited as one skill.
     task = load_tasks("arc1-train", task_ids=[DEPTH2])[0].public()
-    p = LibrarySearchProposer(store, LibrarySearchConfig(time_limit_s=5, processes=1))
+    p = LibrarySearchProposer(store, LibrarySearchConfig(SearchConfig(time_limit_s=5), processes=1))
     props = p.sample(task, [], 1)
     assert props and solved[0].id in props[0].context_skill_ids
     assert json.loads(props[0].meta["dsl"])[: len(steps)] == steps
@@ -41,7 +42,7 @@ def test_search_respects_time_budget(store):
 
     ensure_seed_skills(store)
     task = load_tasks("arc1-train:transfer", limit=1)[0].public()
-    p = LibrarySearchProposer(store, LibrarySearchConfig(time_limit_s=1.0, processes=1))
+    p = LibrarySearchProposer(store, LibrarySearchConfig(SearchConfig(time_limit_s=1.0), processes=1))
     t = time.perf_counter()
     props = p.sample(task, [], 3)
     assert time.perf_counter() - t < 6.0  # 1 s of search plus retrieval and rendering
@@ -72,7 +73,7 @@ def test_seeds_still_steer_when_learned_skills_crowd_the_library(store):
 def test_prior_is_learned_from_solved_programs_and_follows_the_library(store):
     ensure_seed_skills(store)
     task = load_tasks("arc1-train", task_ids=[DEPTH2])[0].public()
-    p = LibrarySearchProposer(store, LibrarySearchConfig(time_limit_s=1.0, budget=200, processes=1))
+    p = LibrarySearchProposer(store, LibrarySearchConfig(SearchConfig(time_limit_s=1.0, budget=200), processes=1))
     p.sample(task, [], 1)
     assert p.prior == {}  # seeds only: nothing learned yet
 
@@ -83,6 +84,6 @@ def test_prior_is_learned_from_solved_programs_and_follows_the_library(store):
     store.add([solved(i, [["crop_to_content", {}], ["flip_lr", {}]]) for i in range(6)])
     p.sample(task, [], 1)  # the library grew: the prior is recomputed
     assert p.prior["crop_to_content"] < 1 < p.prior["rot90"]
-    off = LibrarySearchProposer(store, LibrarySearchConfig(budget=200, processes=1, learn_prior=False))
+    off = LibrarySearchProposer(store, LibrarySearchConfig(SearchConfig(budget=200), processes=1, learn_prior=False))
     off.sample(task, [], 1)
     assert off.prior == {}

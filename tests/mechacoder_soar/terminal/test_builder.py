@@ -61,6 +61,9 @@ def test_unhonoured_steps_are_reported_not_hidden(tmp_path: Path, backend):
 
             def test_opt_graft_made_by_run():
                 assert Path("/opt/tool/marker").read_text() == "ok\\n"
+
+            def test_copy_into_a_system_dir_lands_in_the_tasks_own_layer():
+                assert Path("/etc/data/x").read_text() == "1\\n"
             """,
     })
     res = backend.run_trial(load_tb_task(root), "true")
@@ -69,7 +72,8 @@ def test_unhonoured_steps_are_reported_not_hidden(tmp_path: Path, backend):
     assert "ADD of a URL" in joined
     assert "USER" in joined
     assert "COPY --from" in joined
-    assert "/etc/data/" in joined and "read-only system directory" in joined
+    assert "/etc/data/" not in joined  # an overlay layer of the task's, not the host's /etc
+    assert not Path("/etc/data").exists()
     assert "RUN failed in the sandbox (exit 1)" in joined
     assert "pip install pytest" not in joined  # already importable: honoured
     assert any("pip packages already present: pytest" in s for s in res.build_steps)
