@@ -81,7 +81,7 @@ def test_terminal_suite_with_an_empty_store_stops_at_once(tmp_path):
     assert not (tmp_path / "run" / "attempts.jsonl").exists()
 
 
-RECORDED = ["hello-file", "json-to-csv", "word-frequency"]
+RECORDED = ["hello-file", "json-to-csv", "make-c-build"]
 NOT_RECORDED = "fix-permissions"
 
 
