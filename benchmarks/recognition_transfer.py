@@ -57,13 +57,14 @@ def search_task(pairs: list, tests: list, test_outputs: list, order: list, extra
 def train_library(location: str, task_ids: list[str], args) -> None:
     from graphs.runner import run_loop
     from mechacoder_soar.config import RunConfig
+    from mechacoder_soar.library_search.config import SearchConfig
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
     with SkillStore(StoreConfig(location=location)) as lib:
         for it in range(1, args.iterations + 1):
             cfg = RunConfig(suite="arc1-train", task_ids=task_ids, iterations=it, run_dir=str(Path(location).parent / "train"),
-                            proposer="library", search_budget=args.train_budget, search_time_s=args.train_time,
+                            proposer="library", search=SearchConfig(budget=args.train_budget, time_limit_s=args.train_time),
                             concurrency=2)
             m = run_loop(cfg, library=lib, resume=it > 1)
             print(f"learning iteration {it}: train-solved {m['iterations'][-1]['train_solved']} of {len(task_ids)}, "

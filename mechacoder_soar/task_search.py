@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from .context import RunContext
 from .domain import Attempt, Task, attempt_id
 from .environments.base import Evaluation
 from .proposers.base import Proposal
+from .results import TaskSummary
 from .rex import RexState
 from .vote import weighted_vote
 
@@ -96,7 +96,20 @@ class _Seen:
         return out
 
 
-def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]:
+def _summary(task_id: str, iteration: int, attempts: list[Attempt], wall_s: float, failure: str | None) -> TaskSummary:
+    """The task's search summary: counts, the best attempt and the vote over every attempt."""
+    groups = weighted_vote(attempts)
+    best = max(attempts, key=lambda a: a.train_accuracy, default=None)
+    n_correct = sum(a.fully_correct for a in attempts)
+    return TaskSummary(
+        task_id=task_id, iteration=iteration, attempts=len(attempts), n_correct=n_correct, train_solved=n_correct > 0,
+        best_train_accuracy=best.train_accuracy if best else 0.0, best_attempt_id=best.id if best else None,
+        submissions=[g.test_outputs for g in groups], vote_weights=[g.weight for g in groups],
+        vote_attempt_ids=[g.attempt_ids[:5] for g in groups], wall_s=round(wall_s, 3), failure=failure,
+    )
+
+
+def search_task(ctx: RunContext, task_id: str, iteration: int) -> TaskSummary:
     cfg = ctx.config
     task = ctx.tasks[task_id]
     assert task.test_outputs is None, "search only ever sees public tasks"
@@ -155,15 +168,6 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
             p.context_skill_ids = list(dict.fromkeys(p.context_skill_ids + parent.context_skill_ids))
         record(props, "refine", parent)
 
-    groups = weighted_vote(attempts)
     best = max(attempts, key=lambda a: a.train_accuracy, default=None)
-    return {
-        "task_id": task_id, "iteration": iteration, "attempts": len(attempts),
-        "n_correct": n_correct(), "train_solved": n_correct() > 0,
-        "best_train_accuracy": best.train_accuracy if best else 0.0,
-        "best_attempt_id": best.id if best else None,
-        "submissions": [g.test_outputs for g in groups], "vote_weights": [g.weight for g in groups],
-        "vote_attempt_ids": [g.attempt_ids[:5] for g in groups],
-        "wall_s": round(time.perf_counter() - t0, 3),
-        "failure": None if n_correct() else why_unsolved(env, task, best),
-    }
+    failure = None if any(a.fully_correct for a in attempts) else why_unsolved(env, task, best)
+    return _summary(task_id, iteration, attempts, time.perf_counter() - t0, failure)

@@ -29,6 +29,7 @@ from skills_store.schema import Skill, SkillIn, code_hash
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
+from ..library import LibraryReader
 from ..library_search.config import PriorConfig, SearchConfig
 from ..library_search.prior import primitive_prior
 from ..recognition import Prediction, Recognizer, RecognizerConfig
@@ -142,7 +143,7 @@ def perturb_order(order: list[str], seed: int, keep: int) -> list[str]:
 
 
 class LibrarySearchProposer:
-    def __init__(self, library, config: LibrarySearchConfig | None = None):
+    def __init__(self, library: LibraryReader, config: LibrarySearchConfig | None = None):
         self.name = "library-search"
         self.library = library
         self.config = config or LibrarySearchConfig()

@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from mechacoder_soar.domain import Attempt
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.proposers.library import LibrarySearchConfig, LibrarySearchProposer, ensure_seed_skills
 from tests.mechacoder_soar.recognition.synthetic import make_task
 
@@ -19,15 +20,16 @@ COMPOSED = [
     [("transpose", {}), ("keep_colour", {"colour": 2})],
     [("draw_frame", {"colour": 5}), ("rot180", {})],
 ]
-SMALL = dict(budget=40, time_limit_s=20.0, processes=1)
+SMALL = dict(search=SearchConfig(budget=40, time_limit_s=20.0), processes=1)
 
 
 def learn(store, rng):
     """What the loop leaves in the library after learning on tasks these programs solved: one
     solved skill per program, and the proposer shown those tasks' inputs. Returns the tasks."""
-    tasks = [make_task(f"learn{i}-{j}", steps, rng) for i, steps in enumerate(COMPOSED) for j in range(2)]
     from mechacoder_soar.describe import describe_arc
     from mechacoder_soar.library_search.primitives import render_program
+
+    tasks = [make_task(f"learn{i}-{j}", steps, rng) for i, steps in enumerate(COMPOSED) for j in range(2)]
 
     store.add([{"code": render_program(COMPOSED[i // 2]),
                 "description": describe_arc([(e.input, e.output) for e in t.train], t.test_inputs),
@@ -90,7 +92,7 @@ def test_seeded_calls_are_deterministic_and_never_repeat_in_a_round(store):
     rng = np.random.default_rng(7)
     ensure_seed_skills(store)
     task = make_task("t", COMPOSED[0], rng).public()
-    cfg = LibrarySearchConfig(budget=300, time_limit_s=20.0, processes=1)
+    cfg = LibrarySearchConfig(search=SearchConfig(budget=300, time_limit_s=20.0), processes=1)
     a, b = LibrarySearchProposer(store, cfg), LibrarySearchProposer(store, cfg)
     first = [x.code for x in a.sample(task, [], 3, seed=7)]
     assert first == [x.code for x in b.sample(task, [], 3, seed=7)]          # same seed, same programs
