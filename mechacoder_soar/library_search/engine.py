@@ -40,8 +40,9 @@ def grid_digest(a: np.ndarray) -> bytes:
 
 
 def params_key(params: dict) -> tuple | str:
-    """A hashable key for a params dict: its sorted items, or its JSON where a value is a list."""
-    items = tuple(sorted(params.items()))
+    """A hashable key for a params dict: its sorted items with their types (1, 1.0 and True are
+    different settings), or its JSON where a value is a list."""
+    items = tuple((k, type(v), v) for k, v in sorted(params.items()))
     try:
         hash(items)
     except TypeError:

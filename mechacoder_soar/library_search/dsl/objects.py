@@ -48,28 +48,17 @@ def _select(g, comps, selector, boxes=None):
             raise ValueError("no unique object")
         return idx[0]
 
-    if selector == "largest":
-        return max(range(n), key=lambda i: sizes[i])
-    if selector == "smallest":
-        return min(range(n), key=lambda i: sizes[i])
-    if selector == "bbox_largest":
-        return max(range(n), key=lambda i: areas[i])
-    if selector == "bbox_smallest":
-        return min(range(n), key=lambda i: areas[i])
-    if selector == "densest":
-        return max(range(n), key=lambda i: sizes[i] / areas[i])
-    if selector == "sparsest":
-        return min(range(n), key=lambda i: sizes[i] / areas[i])
+    extreme = {"largest": (max, sizes), "smallest": (min, sizes), "bbox_largest": (max, areas),
+               "bbox_smallest": (min, areas), "top": (min, [b[0] for b in boxes]),
+               "bottom": (max, [b[2] for b in boxes]), "left": (min, [b[1] for b in boxes]),
+               "right": (max, [b[3] for b in boxes])}
+    if selector in ("densest", "sparsest"):
+        extreme[selector] = (max if selector == "densest" else min, [sizes[i] / areas[i] for i in range(n)])
     if selector == "most_colours":
-        return max(range(n), key=lambda i: len(colours(i)))
-    if selector == "top":
-        return min(range(n), key=lambda i: boxes[i][0])
-    if selector == "bottom":
-        return max(range(n), key=lambda i: boxes[i][2])
-    if selector == "left":
-        return min(range(n), key=lambda i: boxes[i][1])
-    if selector == "right":
-        return max(range(n), key=lambda i: boxes[i][3])
+        extreme[selector] = (max, [len(colours(i)) for i in range(n)])
+    if selector in extreme:
+        pick, vals = extreme[selector]
+        return pick(range(n), key=lambda i: vals[i])
     if selector == "unique_colour":
         return pick_unique([tuple(sorted(colours(i))) for i in range(n)])
     if selector == "unique_shape":

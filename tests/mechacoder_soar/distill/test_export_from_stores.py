@@ -11,6 +11,7 @@ from mechacoder_soar.cli.serve import hindsight_relabeller
 from mechacoder_soar.config import RunConfig
 from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.distill.examples import examples_from_skills
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.proposers.prompts import extract_code
 from skills_store.service import AttemptRequest, MemoryService
 
