@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="self_improvement_"))
     out = Path(args.out) if args.out else work / "self_improvement.json"
     tasks = {s: te.select_tasks(s, limit, final=final) for s, limit, final in suites}
+    learn_tasks = te.select_tasks(args.learn_suite, args.learn_limit)
     budgets = te.budgets_up_to(args.max_budget)
     rows: list[dict] = []
     t_start = time.time()
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
                    "learn_wall_s": learn_row and learn_row["learn_wall_s"], "suites": {}}
             for s, ts in tasks.items():
                 t = time.time()
-                res = te.search_all(ts, te.steer_all(lib, ts), args.max_budget, args.time_cap, args.workers,
+                res = te.search_all(ts, te.steer_all(lib, ts, learn_tasks), args.max_budget, args.time_cap, args.workers,
                                     label=f"iteration {it} {s}")
                 row["suites"][s] = {"tasks": [x.id for x in ts], "curve": te.curve(res, budgets), "results": res,
                                     "eval_wall_s": round(time.time() - t, 1)}

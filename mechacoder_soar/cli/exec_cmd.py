@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
     @app.command("exec")
     def exec_command(
         program: Path = typer.Argument(..., help="Python file defining transform(grid) -> grid."),
-        suite: str = typer.Option("arc1-train", "--suite", help="arc1-train | arc1-eval | arc2-train | arc2-eval | arc:PATH"),
+        suite: str = typer.Option("arc1-train", "--suite", help="arc1-train[:learn|:transfer] | arc2-train[:learn|:transfer] | arc:PATH "
+                                                                "(eval tasks are held out for the final table)"),
         task: str = typer.Option(..., "--task", help="Task id within the suite."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
         timeout: float = typer.Option(2.0, "--timeout", help="Wall-clock seconds per program."),
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
         """Run PROGRAM on every train and test input of a task; print per-pair correctness,
         train accuracy, test correctness and errors."""
         from ..arc import ArcDataError, load_task
+        from ..arc.protocol import ProtocolError, check_task
         from ..arc.evaluate import evaluate_programs
         from ..executor import ExecConfig, Executor, SandboxUnavailable
 
@@ -33,8 +35,9 @@ def register(app: typer.Typer) -> None:
         except OSError as e:
             raise typer.BadParameter(f"cannot read program {program}: {e}", param_hint="PROGRAM") from None
         try:
+            check_task(suite, task)
             t = load_task(suite, task)
-        except ArcDataError as e:
+        except (ArcDataError, ProtocolError) as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2) from None
         try:

@@ -116,16 +116,31 @@ def _diff_features(i: np.ndarray, o: np.ndarray, bi: int) -> list[float]:
     ]
 
 
+_FACTS: dict[tuple, tuple[int, int, list[float]]] = {}
+_FACTS_MAX = 4096   # grids whose facts are kept: dreams run many programs on the same inputs
+
+
+def _facts(a: np.ndarray) -> tuple[int, int, list[float]]:
+    """(background colour, object count, symmetries) of one grid, memoised by content."""
+    key = (a.shape, a.tobytes())
+    hit = _FACTS.get(key)
+    if hit is None:
+        if len(_FACTS) >= _FACTS_MAX:
+            _FACTS.clear()
+        bg = _bg(a)
+        hit = _FACTS[key] = (bg, _objects(a, bg), _symmetries(a))
+    return hit
+
+
 def pair_features(i: Any, o: Any) -> np.ndarray:
     """The feature vector of one (input, output) pair; every entry in [0, 1]."""
     i, o = np.asarray(i, dtype=np.int64), np.asarray(o, dtype=np.int64)
     if i.ndim != 2 or o.ndim != 2 or not i.size or not o.size:
         raise ValueError(f"pair_features needs two non-empty 2-D grids, got shapes {i.shape} and {o.shape}")
-    bi, bo = _bg(i), _bg(o)
-    ni, no = _objects(i, bi), _objects(o, bo)
+    (bi, ni, si), (bo, no, so) = _facts(i), _facts(o)
     objects = [min(ni, 30) / 30, min(no, 30) / 30, float(no < ni), float(no > ni), float(no == 1),
                float(ni > 0 and ni >= 0.5 * (i != bi).sum())]  # speckled: mostly one-cell objects
-    sym = _symmetries(i) + _symmetries(o) + [_d4_match(i, o)]
+    sym = si + so + [_d4_match(i, o)]
     return np.array(_size_features(i, o) + _colour_features(i, o, bi, bo) + _diff_features(i, o, bi) + objects + sym,
                     dtype=np.float64)
 

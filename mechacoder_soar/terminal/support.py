@@ -20,6 +20,9 @@ from .result import TrialResult
 _OWN_SERVICES = ("client", "main", "default")
 _VM_PACKAGES = re.compile(r"\bqemu-system|\bqemu-kvm\b|\bvirtualbox\b|\blibvirt-daemon")
 _GPU_IMAGES = re.compile(r"^\s*FROM\s+(--\S+\s+)*\S*(nvidia/cuda|pytorch/pytorch:\S*cuda|nvcr\.io/)", re.I | re.M)
+# a build that removes or moves the image's own Python packages: the tests here run with the
+# sandbox's python, so breaking (or the attempt repairing) the image's python cannot be reproduced
+_BREAKS_PYTHON = re.compile(r"^\s*RUN\b[^\n]*\b(rm|mv)\s[^\n]*(/usr/(local/)?lib/python3[^\s]*|site-packages)", re.M)
 _NETWORK_SIGNS = (
     "Could not resolve host", "Temporary failure in name resolution", "Name or service not known",
     "Network is unreachable", "Could not resolve '", "getaddrinfo failed", "tb-local: no network to install",
@@ -50,6 +53,10 @@ def static_reason(task: TBTask) -> str | None:
     m = _VM_PACKAGES.search(text)
     if m:
         return f"needs a VM ({m.group(0).strip()} in the Dockerfile)"
+    m = _BREAKS_PYTHON.search(text)
+    if m:
+        return (f"changes the image's own Python installation ({m.group(2)}), which the sandbox does not "
+                "use: its tests run with the sandbox's python")
     return None
 
 

@@ -9,7 +9,9 @@ import pytest
 from graphs.runner import run_loop
 from mechacoder_soar.cli.serve import hindsight_relabeller
 from mechacoder_soar.config import RunConfig
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.distill.examples import examples_from_skills
+from mechacoder_soar.library_search.config import SearchConfig
 from mechacoder_soar.proposers.prompts import extract_code
 from skills_store.service import AttemptRequest, MemoryService
 
@@ -53,7 +55,7 @@ def test_rows_from_a_loop_store_include_tasks_solved_by_a_seed_program(tmp_path,
     """A task solved by a program identical to a seed skill adds no new skill (content dedup);
     the ledger keeps the solve, so its row is still exported."""
     cfg = RunConfig(suite="arc1-train", task_ids=["74dd1130"], iterations=1, budget_sample=2, budget_refine=0,
-                    search_budget=300, run_dir=str(tmp_path / "run"), concurrency=1, workers=1)
+                    search=SearchConfig(budget=300), run_dir=str(tmp_path / "run"), concurrency=1, workers=1)
     run_loop(cfg, library=store)
     solved = [s for s in store.all() if s.source == "solved"]
     assert all(json.loads(s.meta["task_json"])["id"] == "74dd1130" for s in solved)

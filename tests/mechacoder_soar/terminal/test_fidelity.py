@@ -49,6 +49,8 @@ def test_static_reasons_name_what_is_missing(tmp_path: Path):
     assert static_reason(load_tb_task(gpu)).startswith("needs a GPU")
     assert static_reason(load_tb_task(priv)).startswith("needs a VM or privileged container")
     assert static_reason(load_tb_task(plain)) is None
+    py = write(tmp_path / "py", {**base, "Dockerfile": "FROM x\nRUN rm -rf /usr/local/lib/python3.13/site-packages/pip\n"})
+    assert "changes the image's own Python installation" in static_reason(load_tb_task(py))
     assert static_reason(load_tb_task(FIXTURES / "needs-service")) == \
         "needs a service container besides its own: db (docker-compose.yaml)"
 
@@ -107,6 +109,7 @@ def test_check_reports_each_class_and_never_aborts(tmp_path: Path):
     assert "heredoc <<EOF is never closed" in rows["bad-heredoc"]["unsupported"]
     assert rows["wants-network"]["unsupported"].startswith("needs network: curl")
     assert not any(row["empty_resolved"] for row in rows.values())
+    assert rows["wants-network"]["ran"] and not rows["needs-service"]["ran"]  # refused up front, nothing run
 
 
 @needs_bwrap
@@ -115,8 +118,10 @@ def test_system_dir_writes_stay_in_the_trial(backend):
     t = load_tb_task(FIXTURES / "heredoc-build")
     first = run_trial(t, t.reference_script(), backend=backend)
     assert first.resolved, first.test_output
-    second = run_trial(t, "cat /etc/greeter/config.json; echo x > /usr/local/bin/planted\n", backend=backend)
+    second = run_trial(t, "cat /etc/greeter/config.json; echo x > /usr/local/bin/planted\n"
+                          "echo 'print(\"uv-ran-\" + \"py\")' > s.py && uv run s.py\n", backend=backend)
     assert '"name": "world"' in second.script_output and not second.resolved
+    assert "uv-ran-py" in second.script_output  # `uv run script.py` runs it with python, as uv does
     assert not Path("/etc/greeter").exists() and not Path("/usr/local/bin/planted").exists()
 
 
