@@ -2,7 +2,7 @@
 directory as config.json) and `CurriculumConfig` (`soar curriculum`). Light to import: the CLI
 derives its flags' defaults from them.
 
-The library search's settings are `library_search.search.SearchConfig`, embedded (`RunConfig.search`)
+The library search's settings are `library_search.config.SearchConfig`, embedded (`RunConfig.search`)
 rather than copied, so each default has one source. Fields no `soar run` flag sets say why in
 their `internal` metadata (tests/mechacoder_soar/cli/test_run_flags.py holds every other field to a flag).
 """

@@ -109,17 +109,17 @@ def file_names(text: str) -> list[str]:
 
 
 def reuse_scripts(task: Task, skills: list[Skill], n: int) -> list[Proposal]:
-    """Non-ARC tasks: retrieved scripts of similar solved tasks, with the file names their task
-    mentioned replaced, in order, by the ones this instruction mentions."""
+    """Non-ARC tasks: retrieved scripts of similar solved tasks, with each file name their task
+    mentioned replaced by the one this instruction mentions at the same position (names that
+    line up with themselves, as in a script recorded for this very task, stay as they are)."""
     mine = file_names(task.instruction)
     out = []
     for s in skills:
         if len(out) >= n:
             break
         code = s.code
-        theirs = [f for f in file_names(s.description) if f in code]
-        for old, new in zip(theirs, mine):
-            if old != new:
+        for old, new in zip(file_names(s.description), mine):
+            if old != new and old in s.code:
                 code = code.replace(old, new)
         out.append(Proposal(code=code, context_skill_ids=[s.id], meta={"reused": s.id}))
     return out

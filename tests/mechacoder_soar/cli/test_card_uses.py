@@ -46,8 +46,8 @@ def arc_run(store: Path, run_dir: Path, tasks: str, *extra: str) -> dict:
 @pytest.mark.timeout(3000)  # CPU LoRA steps and SmolLM2 loads: minutes on a shared 2-core machine
 def test_run_export_train_then_the_adapter_proposes(tmp_path):
     """`soar run` -> `distill export` -> `distill train` -> `soar run --proposer local/smollm2+ADAPTER`.
-    The adapter's completions (4 tokens: too few for a program, so the real model is weak by
-    construction) are journalled as unparsed error attempts, and REX refines one of them."""
+    The adapter's completion (4 tokens: too few for a program, so the real model is weak by
+    construction) is journalled as an unparsed error attempt and counted."""
     store = tmp_path / "store"
     m = arc_run(store, tmp_path / "run", TRANSPOSE)
     assert m["iterations"][0]["train_solved"] == 1
@@ -62,15 +62,14 @@ def test_run_export_train_then_the_adapter_proposes(tmp_path):
     assert (tmp_path / "lora" / "adapter_config.json").exists()
     model = f"local/smollm2+{tmp_path / 'lora'}"
     ok(soar("run", "--proposer", model, "--suite", "arc1-train", "--limit", "1", "--iterations", "1",
-            "--budget-sample", "1", "--budget-refine", "1", "--max-tokens", "4", "--temperature", "0",
+            "--budget-sample", "1", "--budget-refine", "0", "--max-tokens", "4", "--temperature", "0",
             "--store", str(tmp_path / "store2"), "--run-dir", str(tmp_path / "run2"), timeout=1500))
-    sample, refine = sorted(records(tmp_path / "run2"), key=lambda x: x["mode"] != "sample")
-    assert {sample["model"], refine["model"]} == {model}
-    for rec in (sample, refine):  # every completion is an attempt, with its raw text
-        assert rec["code"] == rec["meta"]["completion"] and rec["meta"]["unparsed"] and rec["error"].startswith("unparsed")
-    assert refine["parent_id"] == sample["id"]  # REX picked the unparsed attempt to repair
+    [rec] = records(tmp_path / "run2")
+    assert rec["model"] == model
+    # every completion is an attempt, with its raw text (REX refining one: tests/graphs/test_unparsed_attempts.py)
+    assert rec["code"] == rec["meta"]["completion"] and rec["meta"]["unparsed"] and rec["error"].startswith("unparsed")
     row = json.loads((tmp_path / "run2" / "metrics.json").read_text())["iterations"][0]
-    assert row["attempts"] == 2 and row["unparsed"] == 2
+    assert row["attempts"] == 1 and row["unparsed"] == 1
 
 
 # ------------------------------------------------------------------ Terminal-Bench without an LLM
@@ -82,7 +81,7 @@ def test_terminal_suite_with_an_empty_store_stops_at_once(tmp_path):
     assert not (tmp_path / "run" / "attempts.jsonl").exists()
 
 
-RECORDED = ["hello-file", "json-to-csv", "word-frequency"]
+RECORDED = ["hello-file", "json-to-csv", "make-c-build"]
 NOT_RECORDED = "fix-permissions"
 
 
