@@ -29,6 +29,7 @@ Frame = tuple[State, Keys]     # a node's grids (train inputs first, then test i
 _ENTRY_OVERHEAD = 200          # bytes of Python bookkeeping counted per cached grid
 _UNSET = object()              # a cached raw output not yet validated as a grid
 _FAILED = [None, None]         # the cache entry of a step that raised
+_MAX_INFERRED = 50_000         # (primitive, train grids) inference results kept per search
 
 
 def grid_digest(a: np.ndarray) -> bytes:
@@ -128,6 +129,7 @@ class Engine:
         self._tiebreak = 0
         self._cache: dict[tuple, tuple[np.ndarray, bytes] | None] = {}
         self._cache_bytes = 0
+        self._inferred: dict[tuple, list[dict]] = {}
         self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
 
     # ---- limits
@@ -222,6 +224,10 @@ class Engine:
         if prim.infer is None:
             return [{}]
         state, keys = frame
+        ik = (name, b"".join(keys[: self.n_train]))   # inference sees only the train grids
+        hit = self._inferred.get(ik)
+        if hit is not None:
+            return hit
         pairs = list(zip(state[: self.n_train], self.outs))
         try:
             if getattr(prim.infer, "shares_runs", False):
@@ -229,9 +235,13 @@ class Engine:
                 params = prim.infer(pairs, run=lambda p, a: self._run_for_infer(name, p, a, digests))
             else:
                 params = prim.infer(pairs)
+            params = list(params)[: self.config.max_params_per_step]
         except Exception:
-            return []
-        return list(params)[: self.config.max_params_per_step]
+            params = []
+        if len(self._inferred) >= _MAX_INFERRED:
+            self._inferred.clear()
+        self._inferred[ik] = params
+        return params
 
     def _run_for_infer(self, name: str, params: dict, a: np.ndarray, digests: dict[int, bytes]):
         k = digests.get(id(a))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from typing import Any, Iterable, Sequence
 
-from .engine import Engine, Frame, Hit, params_cost, params_key
+from .engine import Engine, Frame, params_cost, params_key
 from .primitives import PRIMITIVES, Step, to_array, validate_steps
 from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
 
