@@ -107,7 +107,7 @@ def train_solved(times: list[float], limit: int, workers: int) -> dict:
     ids = select_task_ids("arc1-train:transfer", limit)
     out = {}
     for t in times:
-        jobs = [{"engine": e, "task": tid, "suite": "arc1-train:transfer",
+        jobs = [{"engine": e, "task": tid, "suite": "arc1-train",   # the transfer half's ids
                  "config": {"budget": 10 ** 9, "time_limit_s": t}} for tid in ids for e in ENGINES]
         rows = _pool_map(jobs, workers)
         out[f"{t:g}s"] = {e: {"solved": sum(r["solved"] for r in rows if r["engine"] == e), "tasks": len(ids),
@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"budget": a.budget, "tasks": list(THROUGHPUT_TASKS[: a.tasks]), "cpus": os.cpu_count(),
               "load_avg_1m_at_start": os.getloadavg()[0]}
     report["throughput"] = throughput(a.budget, [int(d) for d in a.depths.split(",")], THROUGHPUT_TASKS[: a.tasks])
+    print(json.dumps(report["throughput"]), file=sys.stderr, flush=True)   # kept should a later part fail
     times = [float(t) for t in a.times.split(",") if t.strip()]
     if times:
         report["train_solved"] = train_solved(times, a.limit, a.workers)

@@ -38,7 +38,7 @@ import transfer_eval as te  # noqa: E402
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--library", help="a learned store directory to evaluate (copied; never written)")
-    ap.add_argument("--train-suite", default="arc1-train:learn")
+    ap.add_argument("--train-suite", default="arc1-train:learn", help="learned on (with --library: what it was learned on)")
     ap.add_argument("--train-limit", type=int, default=40)
     ap.add_argument("--iterations", type=int, default=2)
     ap.add_argument("--train-budget", type=int, default=5000, help="candidate programs per search call while learning")
@@ -81,10 +81,11 @@ def main(argv: list[str] | None = None) -> None:
                                 on_iteration=lambda it, r: print(f"train iteration {it}: train-solved {r['train_solved']}, "
                                                                  f"library {lib.stats()['skills']}", flush=True))
         print(f"trained in {time.time() - t:.0f} s", flush=True)
+    observed = te.select_tasks(args.train_suite, args.train_limit)  # what the library was learned on
     results: dict[str, list[dict]] = {}
     for name, location in (("seed", work / "seed"), ("learned", learned)):
         with SkillStore(StoreConfig(location=str(location))) as lib:
-            steers = te.steer_all(lib, tasks)
+            steers = te.steer_all(lib, tasks, observed)
         if name == "learned":
             print(f"{len(tasks)} eval tasks; learned compositions retrieved for "
                   f"{sum(1 for s in steers if s['extra_programs'])}", flush=True)

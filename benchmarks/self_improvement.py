@@ -3,9 +3,9 @@ protocol (mechacoder_soar/arc/protocol.py): learn on arc1-train:learn, measure o
 arc1-train:transfer, before any learning (the seed library: iteration 0) and after each learning
 iteration, at an equal budget of candidate programs per task.
 
-    .venv/bin/python benchmarks/self_improvement.py                       # defaults: ~10-15 min on 2 cores
+    .venv/bin/python benchmarks/self_improvement.py       # 30 learn / 30 transfer tasks, 2 iterations, 2,000 programs
     .venv/bin/python benchmarks/self_improvement.py --learn-limit 80 --transfer-limit 80 --iterations 2 \\
-        --max-budget 5000 --arc2 --json --plot docs/img/self_improvement.png
+        --max-budget 5000 --learn-budget 5000 --arc2 --json --plot docs/img/self_improvement.png
     .venv/bin/python benchmarks/self_improvement.py ... --final           # + all 400 arc1-eval tasks (final table)
 
 Evaluation never learns: each transfer task is searched once per iteration's library, up to
@@ -33,17 +33,17 @@ import transfer_eval as te  # noqa: E402
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--learn-suite", default="arc1-train:learn")
-    ap.add_argument("--learn-limit", type=int, default=40, help="first N learn tasks (sorted ids)")
+    ap.add_argument("--learn-limit", type=int, default=30, help="first N learn tasks (sorted ids)")
     ap.add_argument("--iterations", type=int, default=2, help="learning iterations")
-    ap.add_argument("--learn-budget", type=int, default=5000, help="programs per search call while learning")
+    ap.add_argument("--learn-budget", type=int, default=2000, help="programs per search call while learning")
     ap.add_argument("--budget-sample", type=int, default=8, help="learning: samples per task per iteration")
     ap.add_argument("--budget-refine", type=int, default=2, help="learning: refinements per task per iteration")
     ap.add_argument("--transfer-suite", default="arc1-train:transfer")
-    ap.add_argument("--transfer-limit", type=int, default=40, help="first N transfer tasks (sorted ids)")
+    ap.add_argument("--transfer-limit", type=int, default=30, help="first N transfer tasks (sorted ids)")
     ap.add_argument("--arc2", action="store_true", help="also evaluate on arc2-train:transfer (second dev set)")
-    ap.add_argument("--arc2-limit", type=int, default=40)
+    ap.add_argument("--arc2-limit", type=int, default=30)
     ap.add_argument("--final", action="store_true", help="also evaluate on all 400 arc1-eval tasks (the final table)")
-    ap.add_argument("--max-budget", type=int, default=5000, help="programs per task per evaluation (the equal budget)")
+    ap.add_argument("--max-budget", type=int, default=2000, help="programs per task per evaluation (the equal budget)")
     ap.add_argument("--time-cap", type=float, default=300.0, help="seconds per evaluation search (a safety cap)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", help="JSON result (default: in the work directory)")
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="self_improvement_"))
     out = Path(args.out) if args.out else work / "self_improvement.json"
     tasks = {s: te.select_tasks(s, limit, final=final) for s, limit, final in suites}
+    learn_tasks = te.select_tasks(args.learn_suite, args.learn_limit)
     budgets = te.budgets_up_to(args.max_budget)
     rows: list[dict] = []
     t_start = time.time()
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
                    "learn_wall_s": learn_row and learn_row["learn_wall_s"], "suites": {}}
             for s, ts in tasks.items():
                 t = time.time()
-                res = te.search_all(ts, te.steer_all(lib, ts), args.max_budget, args.time_cap, args.workers,
+                res = te.search_all(ts, te.steer_all(lib, ts, learn_tasks), args.max_budget, args.time_cap, args.workers,
                                     label=f"iteration {it} {s}")
                 row["suites"][s] = {"tasks": [x.id for x in ts], "curve": te.curve(res, budgets), "results": res,
                                     "eval_wall_s": round(time.time() - t, 1)}

@@ -56,7 +56,7 @@ def learn_iterations(library, suite: str, limit: int | None, iterations: int, ru
         t = time.time()
         cfg = RunConfig(suite=suite, limit=limit, iterations=it, run_dir=str(run_dir), proposer="library",
                         budget_sample=budget_sample, budget_refine=budget_refine,
-                        search=SearchConfig(budget=budget, time_limit_s=120.0), concurrency=concurrency)
+                        search=SearchConfig(budget=budget, time_limit_s=300.0), concurrency=concurrency)
         row = dict(run_loop(cfg, library=library, resume=it > 1)["iterations"][-1])
         row["learn_wall_s"] = round(time.time() - t, 1)
         rows.append(row)
@@ -65,14 +65,17 @@ def learn_iterations(library, suite: str, limit: int | None, iterations: int, ru
     return rows
 
 
-def steer_all(library, tasks: list) -> list[dict]:
+def steer_all(library, tasks: list, observed: list = ()) -> list[dict]:
     """The search arguments the library proposer would use for each task (order, learned
-    compositions, prior), from an open library."""
+    compositions, prior: as `sample` passes them with seed 0), from an open library. `observed`:
+    the tasks the library was learned on, whose train inputs the recognition model dreams on (as
+    it did while learning)."""
     from mechacoder_soar.proposers.library import LibrarySearchConfig, LibrarySearchProposer, ensure_seed_skills
 
     ensure_seed_skills(library)
     prop = LibrarySearchProposer(library, LibrarySearchConfig(processes=1))
     try:
+        prop.observe([t.public() for t in observed])
         out = []
         for t in tasks:
             st = prop.steer(t.public(), [])

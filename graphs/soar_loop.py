@@ -21,7 +21,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from mechacoder_soar.context import RunContext
-from mechacoder_soar.learning import learn_iteration, score_iteration
+from mechacoder_soar.learning import learn_iteration
+from mechacoder_soar.results import IterationRow, LearnSummary, TaskSummary
+from mechacoder_soar.scoring import score_iteration
 from mechacoder_soar.task_search import search_task
 
 
@@ -34,9 +36,9 @@ class LoopState(TypedDict, total=False):
     iterations: int
     task_ids: list[str]
     started: dict[str, float]
-    results: Annotated[dict[str, dict], merge]   # "iteration:task_id" -> search summary
-    learned: Annotated[dict[str, dict], merge]   # "iteration" -> learning summary
-    metrics: Annotated[list[dict], operator.add]
+    results: Annotated[dict[str, TaskSummary], merge]   # "iteration:task_id" -> search summary
+    learned: Annotated[dict[str, LearnSummary], merge]  # "iteration" -> learning summary
+    metrics: Annotated[list[IterationRow], operator.add]
 
 
 class TaskInput(TypedDict):
@@ -70,7 +72,7 @@ def search_task_node(inp: TaskInput, runtime: Runtime[RunContext]) -> dict:
     return {"results": {_key(inp["iteration"], inp["task_id"]): summary}}
 
 
-def _summaries(state: LoopState) -> list[dict]:
+def _summaries(state: LoopState) -> list[TaskSummary]:
     it = state["iteration"]
     return [state["results"][_key(it, t)] for t in state["task_ids"]]
 

@@ -58,10 +58,15 @@ def open_search_backend(ctx: RunContext, stack: contextlib.ExitStack) -> Any:
 def open_run(cfg: RunConfig, tasks: list[Task], run_dir: RunDir, stack: contextlib.ExitStack,
              library: Any = None) -> RunContext:
     """Everything a run's engines share, opened on `stack`. `library` may be an already open store
-    (the caller keeps it open); otherwise cfg.store is opened here."""
+    (the caller keeps it open); otherwise cfg.store is opened here. `soar adapt` runs in a
+    namespace of its own, seeded from the base library (adaptation.py)."""
     from .proposers.factory import make_proposer
 
-    if library is None:
+    if cfg.adapt:
+        from .adaptation import prepare
+
+        library = prepare(cfg, library, stack)
+    elif library is None:
         library = open_library(cfg, stack)
     kinds = {t.kind for t in tasks}
     proposer = make_proposer(cfg, library, kinds)

@@ -2,7 +2,7 @@
 directory as config.json) and `CurriculumConfig` (`soar curriculum`). Light to import: the CLI
 derives its flags' defaults from them.
 
-The library search's settings are `library_search.search.SearchConfig`, embedded (`RunConfig.search`)
+The library search's settings are `library_search.config.SearchConfig`, embedded (`RunConfig.search`)
 rather than copied, so each default has one source. Fields no `soar run` flag sets say why in
 their `internal` metadata (tests/mechacoder_soar/cli/test_run_flags.py holds every other field to a flag).
 """
@@ -57,6 +57,9 @@ class RunConfig:
     refine_pairs_per_bin: int = _internal(2, "learning recipe: improving refinements kept per parent-accuracy bin")
     learn: bool = True              # False: search and score only (evaluation at a fixed library)
     adapt: bool = _internal(False, "set by the command: `soar adapt` (learn from pseudo-labels only)")
+    adapt_from: str | None = None   # adapt: the store holding the base library (None: `store`)
+    base_namespace: str = "default" # adapt: the base library's namespace (left untouched unless merge)
+    merge: bool = False             # adapt: fold the learned skills into the base at the end
     search: SearchConfig = field(default_factory=SearchConfig)  # library search, per task per call
     seed: int = 0
     executor: str = "local"         # where per-task search runs: "local" | "ray" (mechacoder_soar/distributed)

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from .config import RunConfig
 from .domain import Task
 from .environments.base import Environment
+from .library import Library
 from .oracle import Oracle
 from .proposers.base import Proposer
+from .results import TaskSummary
 from .run_dir import RunDir
 
 
@@ -19,12 +21,12 @@ class RunContext:
     oracle: Oracle                       # hidden test outputs, read only by the scorer
     proposer: Proposer
     environments: dict[str, Environment]  # by task kind
-    library: Any                         # skills_store.store.SkillStore
+    library: Library                     # a SkillStore; on a Ray worker, a read-only LibrarySnapshot
     run_dir: RunDir
     log: Callable[[str], None] = field(default=lambda msg: None)
     # (task_id, iteration) -> search summary; None runs task_search.search_task in this process.
     # --executor ray sets a distributed.ray_search.RaySearchBackend here.
-    search_backend: Callable[[str, int], dict[str, Any]] | None = None
+    search_backend: Callable[[str, int], TaskSummary] | None = None
 
     def env(self, task: Task) -> Environment:
         try:

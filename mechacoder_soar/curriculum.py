@@ -203,7 +203,7 @@ def make_batches(sources: Sequence[Task], attempts: dict[str, list[Attempt]], cf
 # ---- the student and the scratch library ---------------------------------------------------
 
 class NamespaceView:
-    """One namespace of a store, with the read API `LibrarySearchProposer` uses."""
+    """One namespace of a store as a `library.LibraryReader` (what `LibrarySearchProposer` reads)."""
 
     def __init__(self, store, namespace: str):
         self.store, self.namespace = store, namespace
@@ -216,6 +216,9 @@ class NamespaceView:
 
     def retrieve_for_sampling(self, query: str, k: int = 5, **kw):
         return self.store.retrieve_for_sampling(query, k, namespace=self.namespace, **kw)
+
+    def retrieve_for_refinement(self, query: str, attempt_text: str, k: int = 5, **kw):
+        return self.store.retrieve_for_refinement(query, attempt_text, k, namespace=self.namespace, **kw)
 
     def stats(self):
         return self.store.stats(namespace=self.namespace)
@@ -310,46 +313,30 @@ def split_hard(hard: Sequence[str], holdout: int, seed: int) -> tuple[list[str],
     return sorted(ids[:n]), sorted(ids[n:])
 
 
-def run_curriculum(tasks: dict[str, Task], per_iteration: list[dict], attempts: list[Attempt], library,
-                   cfg: CurriculumConfig, teacher: Teacher | None = None,
-                   on_event: Callable[[str, dict], None] | None = None,
-                   batches: list[Batch] | None = None) -> dict[str, Any]:
-    """`tasks`: public tasks by id (at least the hard ones). `batches`: candidate batches made by
-    the caller (e.g. from fewer source tasks), instead of one per source task and generator.
-    Returns the curriculum.json dict."""
-    emit = on_event or (lambda kind, data: None)
-    t0 = time.time()
-    hard = hard_task_ids(per_iteration, attempts)
-    missing = [t for t in hard if t not in tasks]
-    if missing:
-        raise CurriculumError(f"no task data for hard task(s) {', '.join(missing)}")
-    if cfg.holdout_ids:
-        unknown = [t for t in cfg.holdout_ids if t not in hard]
-        if unknown:
-            raise CurriculumError(f"held-out task(s) {', '.join(unknown)} are not at fail@K in this run; hard tasks: {', '.join(hard)}")
-        held, sources = sorted(cfg.holdout_ids), [t for t in hard if t not in cfg.holdout_ids]
-        if not sources:
-            raise CurriculumError("every hard task is held out: nothing left to generate stepping stones from")
-    else:
-        held, sources = split_hard(hard, cfg.holdout, cfg.seed)
-    held_tasks = [tasks[t].public() for t in held]
-    by_task: dict[str, list[Attempt]] = {}
-    for a in attempts:
-        by_task.setdefault(a.task_id, []).append(a)
-    if batches is None:
-        batches = make_batches([tasks[t].public() for t in sources], by_task, cfg, teacher)
-    else:
-        sources = sorted({b.source_task for b in batches})
-        if set(sources) & set(held):
-            raise CurriculumError(f"stepping stones made from held-out task(s) {', '.join(sorted(set(sources) & set(held)))}")
-    emit("start", {"hard": len(hard), "holdout": held, "sources": sources, "batches": len(batches)})
+def _hold_out(hard: list[str], cfg: CurriculumConfig) -> tuple[list[str], list[str]]:
+    """(held-out tasks, source tasks): `cfg.holdout_ids` when given (checked), else a seeded split."""
+    if not cfg.holdout_ids:
+        return split_hard(hard, cfg.holdout, cfg.seed)
+    unknown = [t for t in cfg.holdout_ids if t not in hard]
+    if unknown:
+        raise CurriculumError(f"held-out task(s) {', '.join(unknown)} are not at fail@K in this run; hard tasks: {', '.join(hard)}")
+    sources = [t for t in hard if t not in cfg.holdout_ids]
+    if not sources:
+        raise CurriculumError("every hard task is held out: nothing left to generate stepping stones from")
+    return sorted(cfg.holdout_ids), sources
+
+
+def _admit(library, batches: list[Batch], held_tasks: list[Task], cfg: CurriculumConfig,
+           emit: Callable[[str, dict], None]) -> tuple[list[dict], list[Batch], tuple[Measurement, Measurement, Measurement]]:
+    """Measure each batch on a scratch copy of the library, admitting those whose mean gain over
+    the current baseline exceeds `min_gain`. Returns the per-batch rows, the admitted batches and
+    the (baseline, grounded, ungrounded = every batch) measurements."""
     rows: list[dict] = []
+    admitted: list[Batch] = []
     with tempfile.TemporaryDirectory(prefix="soar-curriculum-") as tmp:
         scratch = Scratch(library, Path(tmp))
         try:
-            baseline = measure_student(scratch.base, held_tasks, cfg)
-            before = baseline
-            admitted: list[Batch] = []
+            baseline = before = measure_student(scratch.base, held_tasks, cfg)
             for b in batches:
                 after = measure_student(scratch.trial([b]), held_tasks, cfg)
                 gains = [a - c for a, c in zip(after.rates, before.rates)]
@@ -365,10 +352,38 @@ def run_curriculum(tasks: dict[str, Task], per_iteration: list[dict], attempts: 
                     before = after
                 rows.append(row)
                 emit("batch", row)
-            grounded = before
             ungrounded = measure_student(scratch.trial(batches), held_tasks, cfg) if batches else baseline
         finally:
             scratch.close()
+    return rows, admitted, (baseline, before, ungrounded)
+
+
+def run_curriculum(tasks: dict[str, Task], per_iteration: list[dict], attempts: list[Attempt], library,
+                   cfg: CurriculumConfig, teacher: Teacher | None = None,
+                   on_event: Callable[[str, dict], None] | None = None,
+                   batches: list[Batch] | None = None) -> dict[str, Any]:
+    """`tasks`: public tasks by id (at least the hard ones). `batches`: candidate batches made by
+    the caller (e.g. from fewer source tasks), instead of one per source task and generator.
+    Returns the curriculum.json dict."""
+    emit = on_event or (lambda kind, data: None)
+    t0 = time.time()
+    hard = hard_task_ids(per_iteration, attempts)
+    missing = [t for t in hard if t not in tasks]
+    if missing:
+        raise CurriculumError(f"no task data for hard task(s) {', '.join(missing)}")
+    held, sources = _hold_out(hard, cfg)
+    held_tasks = [tasks[t].public() for t in held]
+    by_task: dict[str, list[Attempt]] = {}
+    for a in attempts:
+        by_task.setdefault(a.task_id, []).append(a)
+    if batches is None:
+        batches = make_batches([tasks[t].public() for t in sources], by_task, cfg, teacher)
+    else:
+        sources = sorted({b.source_task for b in batches})
+        if set(sources) & set(held):
+            raise CurriculumError(f"stepping stones made from held-out task(s) {', '.join(sorted(set(sources) & set(held)))}")
+    emit("start", {"hard": len(hard), "holdout": held, "sources": sources, "batches": len(batches)})
+    rows, admitted, (baseline, grounded, ungrounded) = _admit(library, batches, held_tasks, cfg, emit)
     added: list[str] = []
     if admitted and not cfg.dry_run:
         res = library.add([s.skill for b in admitted for s in b.stones], iteration_event={"curriculum": True})

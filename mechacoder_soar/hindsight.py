@@ -19,6 +19,21 @@ from .domain import Attempt, Example, Task
 
 MAX_SIDE = 30
 MAX_LINE = 200
+TASK_JSON = "task_json"  # Skill.meta key: the public task the skill's program solves (what distillation trains on)
+
+
+def task_json(task: Task) -> str:
+    """What a writer puts in Skill.meta['task_json'] (the public task; test outputs dropped)."""
+    return json.dumps(task.public().model_dump(mode="json"), separators=(",", ":"))
+
+
+def text_task(text: str, kind: str, observations: list[tuple[Any, Any]] = ()) -> Task:
+    """The task behind an agent's attempt (MCP/REST), which arrives as plain text: the id is a
+    digest of the text, so every attempt at the same task text is the same task. Observations
+    of a passing attempt are correct examples; a kind outside the loop's is generic code."""
+    tkind = kind if kind in ("arc", "terminal", "code") else "code"
+    return Task(id="agent:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], kind=tkind, instruction=text,
+                train=[Example(input=i, output=o) for i, o in observations])
 
 
 @dataclass
@@ -86,7 +101,7 @@ def relabel_arc(task: Task, attempt: Attempt, *, iteration: int = 0) -> Relabell
         code=attempt.code, description=desc, kind="arc", source="hindsight", signature="transform(grid) -> grid",
         origin_task_id=task.id, origin_attempt_id=attempt.id, iteration=iteration,
         output_signature=output_signature(list(attempt.train_outputs)[:n] + test_out),
-        meta={"train_accuracy_on_origin": attempt.train_accuracy},
+        meta={"train_accuracy_on_origin": attempt.train_accuracy, TASK_JSON: task_json(synth)},
     )
     return Relabelled(synth, skill)
 
@@ -104,5 +119,6 @@ def relabel_behaviour(task: Task, code: str, observations: list[tuple[Any, Any]]
         code=code, description=desc, kind=kind, source="hindsight", origin_task_id=task.id,
         origin_attempt_id=attempt_id, iteration=iteration,
         output_signature=output_signature([[repr(i), repr(o)] for i, o in observations]),
+        meta={TASK_JSON: task_json(synth)},
     )
     return Relabelled(synth, skill)

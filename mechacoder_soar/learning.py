@@ -8,48 +8,46 @@ Per task:
   3. greedy-diverse selection over the rest, relabelled by hindsight, become `hindsight` skills;
   4. refinements that improved on their parent become skills described by the parent's failure,
      balanced over parent-accuracy bins, so `retrieve_for_refinement` finds fixes for similar failures.
-Nothing here reads hidden test outputs.
+Nothing here reads hidden test outputs (scoring.py does, after learning).
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from skills_store.schema import SkillIn
 
-from .arc.scoring import solved_at_2
 from .context import RunContext
-from .diversity import DiversityConfig, program_diversity
 from .domain import Attempt, Task
+from .hindsight import TASK_JSON, task_json
+from .results import LearnSummary, TaskSummary
 from .selection import accuracy_bin, balance_bins, greedy_diverse
-
-log = logging.getLogger(__name__)
 
 
 def _scalar_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
 
 
-def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: dict, iteration: int) -> list[SkillIn]:
+def _parent_json(parent: Attempt) -> str:
+    """The parent of a refinement as distillation's refine prompt needs it (its feedback), without
+    the raw LLM completion it came from."""
+    return parent.model_copy(update={"meta": {k: v for k, v in parent.meta.items() if k != "completion"}}).model_dump_json()
+
+
+def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: TaskSummary, iteration: int) -> list[SkillIn]:
     cfg = ctx.config
     env = ctx.env(task)
     lib = ctx.library
-    for a in attempts:
-        lib.record_attempt(
-            a.id, {"task_id": a.task_id, "iteration": a.iteration, "mode": a.mode, "proposer": a.proposer,
-                   "train_accuracy": a.train_accuracy},
-            a.context_skill_ids, a.mode, a.train_accuracy,  # partial credit: fraction of train pairs right
-        )
     desc = env.describe(task)
     top_group = set(summary.get("vote_attempt_ids", [[]])[0]) if summary.get("vote_attempt_ids") else set()
     skills: list[SkillIn] = []
+    tjson = task_json(task)  # every solved/refinement skill carries its task: distillation's prompt
 
     correct = sorted((a for a in attempts if a.fully_correct),
                      key=lambda a: (a.id not in top_group, len(a.code), a.id))
     for a in correct[: cfg.solved_per_task]:
         skills.append(SkillIn(
             code=a.code, description=desc, kind=task.kind, source="solved", origin_task_id=task.id,
-            origin_attempt_id=a.id, iteration=iteration, meta=_scalar_meta(a.meta),
+            origin_attempt_id=a.id, iteration=iteration, meta={**_scalar_meta(a.meta), TASK_JSON: tjson},
         ))
 
     valid = [a for a in attempts if not a.fully_correct and not a.error]
@@ -60,7 +58,7 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: di
     for a in picked:
         r = env.relabel(task, a, iteration)
         if r is not None:
-            r.skill.meta.update(_scalar_meta(a.meta))
+            r.skill.meta.update({k: v for k, v in _scalar_meta(a.meta).items() if k != TASK_JSON})
             skills.append(r.skill)
 
     by_id = {a.id: a for a in attempts}
@@ -74,12 +72,28 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: di
             description=f"{desc}\nFix for: {env.feedback(task, parent)}",
             origin_task_id=task.id, origin_attempt_id=a.id, iteration=iteration,
             tags=["refinement", accuracy_bin(parent.train_accuracy)],
-            meta={**_scalar_meta(a.meta), "parent_accuracy": parent.train_accuracy},
+            # only a full fix teaches distillation (task + failing parent -> program that solves it)
+            meta={**_scalar_meta(a.meta), "parent_accuracy": parent.train_accuracy,
+                  **({TASK_JSON: tjson, "parent_attempt_json": _parent_json(parent)} if a.fully_correct else {})},
         ))
+    _record_attempts(lib, task, attempts, {s.origin_attempt_id for s in skills if s.source == "solved"}, tjson)
     return skills
 
 
-def learn_iteration(ctx: RunContext, iteration: int, summaries: list[dict]) -> dict[str, Any]:
+def _record_attempts(lib, task: Task, attempts: list[Attempt], solved_ids: set[str], tjson: str) -> None:
+    """Fold every attempt's outcome into the EMAs of the skills shown to it (idempotent per id).
+    An attempt that became a solved skill keeps its program and task in the ledger too: when the
+    skill duplicates one already stored (e.g. a seed primitive), the store keeps the older record,
+    and distillation rebuilds the (task -> program) row from here."""
+    for a in attempts:
+        rec = {"task_id": a.task_id, "iteration": a.iteration, "mode": a.mode, "proposer": a.proposer,
+               "train_accuracy": a.train_accuracy}
+        if a.id in solved_ids:
+            rec.update(id=a.id, code=a.code, passed=True, kind=task.kind, task_json=tjson)
+        lib.record_attempt(a.id, rec, a.context_skill_ids, a.mode, a.train_accuracy)  # partial credit
+
+
+def learn_iteration(ctx: RunContext, iteration: int, summaries: list[TaskSummary]) -> LearnSummary:
     before = ctx.library.stats()["skills"]
     if not ctx.config.learn:
         st = ctx.library.stats()
@@ -93,49 +107,3 @@ def learn_iteration(ctx: RunContext, iteration: int, summaries: list[dict]) -> d
     after = ctx.library.stats()
     return {"iteration": iteration, "new_skills": len(res.added), "duplicates": len(res.duplicates),
             "library_size": after["skills"], "library_before": before, "by_source": after["by_source"]}
-
-
-def _mean(xs: list[float]) -> float | None:
-    return sum(xs) / len(xs) if xs else None
-
-
-def score_iteration(ctx: RunContext, iteration: int, summaries: list[dict], learned: dict, wall_s: float) -> dict:
-    """The scorer: the only place hidden test outputs are read (through the Oracle). test_pass_at_2
-    is the fraction of tasks solved under ARC Prize's rule (every test output right within the two
-    submissions); test_inputs_hit_at_2, the mean per-task fraction of test inputs hit, is kept as
-    partial credit under its own name."""
-    all_attempts: list[Attempt] = []
-    scores = []
-    for s in summaries:
-        atts = ctx.run_dir.attempts(iteration, s["task_id"])
-        has = ctx.oracle.has_answers(s["task_id"])
-        for a in atts:
-            if has and not a.error:
-                a = a.model_copy(update={"test_correct": ctx.oracle.test_correct(a.task_id, a.test_outputs)})
-            all_attempts.append(a)
-        hits = ctx.oracle.inputs_hit_at_2(s["task_id"], s["submissions"]) if has else None
-        p2 = None if hits is None else float(solved_at_2(hits))
-        scores.append(p2)
-        s["test_pass_at_2"] = p2  # ARC Prize's rule: 1.0 only when every test output is right
-        s["test_inputs_hit_at_2"] = None if not hits else sum(hits) / len(hits)  # partial credit, not pass@2
-    ctx.run_dir.finalize(all_attempts)
-    scored = [x for x in scores if x is not None]
-    div = program_diversity(all_attempts)
-    collapsed = bool(all_attempts) and div["distinct_ratio"] < DiversityConfig().floor
-    if collapsed:
-        log.warning(f"program diversity collapsed in iteration {iteration}: "
-                f"{div['distinct_ratio']:.2f} distinct outputs per valid attempt")
-    row = {
-        "iteration": iteration, "tasks": len(summaries), "attempts": len(all_attempts),
-        "train_solved": sum(1 for s in summaries if s["train_solved"]),
-        "test_pass_at_2": (sum(scored) / len(scored)) if scored else None,
-        "test_inputs_hit_at_2": _mean([s["test_inputs_hit_at_2"] for s in summaries if s.get("test_inputs_hit_at_2") is not None]),
-        "new_skills": learned.get("new_skills", 0), "library_size": learned.get("library_size", 0),
-        "by_source": learned.get("by_source", {}), "wall_s": round(wall_s, 2),
-        "diversity": div, "diversity_collapsed": collapsed,
-        "per_task": [{k: s[k] for k in ("task_id", "attempts", "n_correct", "train_solved", "best_train_accuracy",
-                                        "test_pass_at_2", "best_attempt_id")}
-                     | {"test_inputs_hit_at_2": s.get("test_inputs_hit_at_2")} for s in summaries],
-    }
-    ctx.run_dir.write_iteration_metrics(row)
-    return row

@@ -92,11 +92,21 @@ class RunDir:
             return json.loads(self.metrics_file.read_text())
         return {"iterations": []}
 
+    def write_summary(self, key: str, value: dict) -> None:
+        """A run-level entry of metrics.json beside the per-iteration rows (e.g. `adapt`)."""
+        with self._lock:
+            m = self.metrics()
+            m[key] = value
+            self._write_metrics(m)
+
+    def _write_metrics(self, m: dict) -> None:
+        tmp = self.metrics_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(m, indent=2))
+        tmp.replace(self.metrics_file)
+
     def write_iteration_metrics(self, row: dict) -> None:
         with self._lock:
             m = self.metrics()
             m["iterations"] = [r for r in m["iterations"] if r["iteration"] != row["iteration"]] + [row]
             m["iterations"].sort(key=lambda r: r["iteration"])
-            tmp = self.metrics_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(m, indent=2))
-            tmp.replace(self.metrics_file)
+            self._write_metrics(m)

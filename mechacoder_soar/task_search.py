@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from .context import RunContext
 from .domain import Attempt, Task, attempt_id
 from .environments.base import Evaluation
 from .proposers.base import Proposal
+from .results import TaskSummary
 from .rex import RexState
 from .vote import weighted_vote
 
@@ -47,6 +47,26 @@ def call_seed(seed: int, iteration: int, task_id: str, mode: str, n_attempts: in
     by how many calls came before, so a resumed task asks for new programs instead of repeating
     the calls made before the interruption (whose programs are journalled already)."""
     return int(task_rng(seed, iteration, f"{task_id}#{mode}#{n_attempts}").integers(2**31))
+
+
+UNPARSED_ERROR = "unparsed: the completion holds no usable program (nothing was executed)"
+
+
+def evaluate_proposals(env, task: Task, props: list[Proposal]) -> list[Evaluation]:
+    """Execute the parsed proposals (sandboxed, by the environment); an unparsed one gets an error
+    evaluation without running anything: its text is not a program."""
+    runnable = [p.code for p in props if not p.unparsed]
+    evals = iter(env.evaluate(task, runnable) if runnable else [])
+    return [Evaluation(train_outputs=[], train_correct=[], train_accuracy=0.0, test_outputs=[], error=UNPARSED_ERROR,
+                       meta={"unparsed": True}) if p.unparsed else next(evals) for p in props]
+
+
+def why_unsolved(env, task: Task, best: Attempt | None) -> str:
+    """One line on why a task stayed unsolved: the best attempt's feedback, or that none was made."""
+    if best is None:
+        return "no attempt: the proposer had nothing to propose"
+    first = next((ln for ln in env.feedback(task, best).splitlines() if ln.strip()), "")
+    return f"best attempt {best.train_accuracy:.0%} of train/tests: {first[:200]}"
 
 
 def _output_key(a: Attempt) -> str | None:
@@ -83,7 +103,20 @@ class _Seen:
         return out
 
 
-def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]:
+def _summary(task_id: str, iteration: int, attempts: list[Attempt], wall_s: float, failure: str | None) -> TaskSummary:
+    """The task's search summary: counts, the best attempt and the vote over every attempt."""
+    groups = weighted_vote(attempts)
+    best = max(attempts, key=lambda a: a.train_accuracy, default=None)
+    n_correct = sum(a.fully_correct for a in attempts)
+    return TaskSummary(
+        task_id=task_id, iteration=iteration, attempts=len(attempts), n_correct=n_correct, train_solved=n_correct > 0,
+        best_train_accuracy=best.train_accuracy if best else 0.0, best_attempt_id=best.id if best else None,
+        submissions=[g.test_outputs for g in groups], vote_weights=[g.weight for g in groups],
+        vote_attempt_ids=[g.attempt_ids[:5] for g in groups], wall_s=round(wall_s, 3), failure=failure,
+    )
+
+
+def search_task(ctx: RunContext, task_id: str, iteration: int) -> TaskSummary:
     cfg = ctx.config
     task = ctx.tasks[task_id]
     assert task.test_outputs is None, "search only ever sees public tasks"
@@ -102,10 +135,12 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
         return sum(a.fully_correct for a in attempts)
 
     def record(props: list[Proposal], mode: str, parent: Attempt | None) -> None:
-        props = seen.new_code(props)
+        # every completion is an attempt: an unparsed one is journalled even when its text repeats
+        fresh = {id(p) for p in seen.new_code([p for p in props if not p.unparsed])}
+        props = [p for p in props if p.unparsed or id(p) in fresh]
         if not props:
             return
-        evals = env.evaluate(task, [p.code for p in props])
+        evals = evaluate_proposals(env, task, props)
         new = _attempts_from(ctx, task, props, evals, iteration, mode, parent, slot=len(attempts))
         attempts.extend(ctx.run_dir.journal(iteration, seen.new_outputs(new)))
 
@@ -141,14 +176,6 @@ def search_task(ctx: RunContext, task_id: str, iteration: int) -> dict[str, Any]
             p.context_skill_ids = list(dict.fromkeys(p.context_skill_ids + parent.context_skill_ids))
         record(props, "refine", parent)
 
-    groups = weighted_vote(attempts)
     best = max(attempts, key=lambda a: a.train_accuracy, default=None)
-    return {
-        "task_id": task_id, "iteration": iteration, "attempts": len(attempts),
-        "n_correct": n_correct(), "train_solved": n_correct() > 0,
-        "best_train_accuracy": best.train_accuracy if best else 0.0,
-        "best_attempt_id": best.id if best else None,
-        "submissions": [g.test_outputs for g in groups], "vote_weights": [g.weight for g in groups],
-        "vote_attempt_ids": [g.attempt_ids[:5] for g in groups],
-        "wall_s": round(time.perf_counter() - t0, 3),
-    }
+    failure = None if any(a.fully_correct for a in attempts) else why_unsolved(env, task, best)
+    return _summary(task_id, iteration, attempts, time.perf_counter() - t0, failure)

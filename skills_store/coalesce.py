@@ -49,9 +49,9 @@ class Coalescer(Generic[T, R]):
                         sl.done = True
                     self._busy = False
                     self._cv.notify_all()
-        if slot.error is not None:
-            raise slot.error
-        return slot.result  # type: ignore[return-value]
+        if slot.result is None:  # the call failed: every slot of it carries the error
+            raise slot.error or RuntimeError("the coalesced call did not complete")
+        return slot.result
 
     def _serve(self, batch: list["_Slot"]) -> None:
         groups: dict[Hashable, list[_Slot]] = {}

@@ -71,6 +71,17 @@ def check_suite(suite: str, *, final: bool = False, limit: int | None = None,
         raise ProtocolError(f"--final is for the held-out eval suites ({', '.join(FINAL_SUITES)}), not {suite!r}")
 
 
+def check_task(suite: str, task_id: str) -> None:
+    """Refuse one task of an eval suite (or an eval task inside arc2-train) for development use."""
+    from .suites import list_task_ids
+
+    if suite.startswith(("arc:", "tb:")):
+        return
+    if is_final_suite(suite) or any(task_id in list_task_ids(f) for f in FINAL_SUITES):
+        raise ProtocolError(f"task {task_id!r} belongs to a held-out eval suite ({', '.join(FINAL_SUITES)}): "
+                            "development tools work on arc1-train (arc1-train:learn / :transfer) and arc2-train's halves")
+
+
 def select_task_ids(suite: str, limit: int | None = None, *, final: bool = False) -> list[str]:
     """The one way every benchmark picks tasks: the suite's ids sorted, the first `limit`, after
     the protocol check."""

@@ -38,7 +38,7 @@ def curriculum(
     from dataclasses import replace
 
     from ..arc.protocol import is_final_suite
-    from ..curriculum import CurriculumError, ProposerTeacher, run_curriculum_for_run
+    from ..curriculum import CurriculumError, run_curriculum_for_run
     from ..report.rundata import RunDirError, load_run
     from .common import open_store
 
@@ -57,26 +57,9 @@ def curriculum(
         fail(str(e))
     with contextlib.ExitStack() as stack:
         lib = stack.enter_context(open_store(store or run.config.get("store"), namespace or run.config.get("namespace", "default")))
-        tch = None
-        if teacher:
-            from ..environments.arc import ArcEnvironment
-            from ..executor import ExecConfig, Executor
-            from ..proposers.llm import LLMConfig, LLMProposer
-
-            ex = stack.enter_context(Executor(ExecConfig(workers=2)))
-            tch = ProposerTeacher(LLMProposer(LLMConfig(model=teacher, api_base=api_base)), ArcEnvironment(ex))
-
-        def on_event(kind: str, d: dict) -> None:
-            if as_json:
-                return
-            if kind == "start":
-                typer.echo(f"{d['hard']} tasks at fail@K; held out {', '.join(d['holdout'])}; {d['batches']} candidate batches", err=True)
-            elif kind == "batch":
-                typer.echo(f"  {d['name']:<32} stones {d['n_stones']:>2}  solve {d['before']:.2f} -> {d['after']:.2f}  "
-                           f"gain {d['gain']:+.3f}  {'ADMITTED' if d['admitted'] else 'rejected'}", err=True)
-
+        tch = _teacher(teacher, api_base, stack) if teacher else None
         try:
-            out = run_curriculum_for_run(run_dir, lib, cfg, tch, on_event)
+            out = run_curriculum_for_run(run_dir, lib, cfg, tch, None if as_json else _progress)
         except (CurriculumError, RunDirError, ValueError) as e:
             fail(str(e))
     if as_json:
@@ -86,6 +69,25 @@ def curriculum(
     typer.echo(f"admitted {s['admitted']}/{s['batches']} batches ({s['stones_admitted']} stones, {s['added_to_library']} new skills); "
                f"held-out solve rate {s['baseline_rate']:.3f} -> {s['grounded_rate']:.3f} grounded, "
                f"{s['ungrounded_rate']:.3f} admitting everything; {run_dir}/curriculum.json")
+
+
+def _teacher(model: str, api_base: Optional[str], stack):
+    """An LLM teacher whose programs run in a sandboxed executor opened on `stack`."""
+    from ..curriculum import ProposerTeacher
+    from ..environments.arc import ArcEnvironment
+    from ..executor import ExecConfig, Executor
+    from ..proposers.llm import LLMConfig, LLMProposer
+
+    ex = stack.enter_context(Executor(ExecConfig(workers=2)))
+    return ProposerTeacher(LLMProposer(LLMConfig(model=model, api_base=api_base)), ArcEnvironment(ex))
+
+
+def _progress(kind: str, d: dict) -> None:
+    if kind == "start":
+        typer.echo(f"{d['hard']} tasks at fail@K; held out {', '.join(d['holdout'])}; {d['batches']} candidate batches", err=True)
+    elif kind == "batch":
+        typer.echo(f"  {d['name']:<32} stones {d['n_stones']:>2}  solve {d['before']:.2f} -> {d['after']:.2f}  "
+                   f"gain {d['gain']:+.3f}  {'ADMITTED' if d['admitted'] else 'rejected'}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,13 +16,16 @@ def _fail(msg: str) -> None:
     raise typer.Exit(2)
 
 
-def _load_skills(store: str, namespace: str) -> list:
-    """Store -> skills (live ones; superseded skills are left out)."""
+ALL_ATTEMPTS = 2**62  # the ledger's attempts are read whole (SQLite LIMIT takes a bound)
+
+
+def _load_store(store: str, namespace: str) -> tuple[list, list[dict]]:
+    """Store -> (live skills, the ledger's attempt records oldest first)."""
     from .common import open_store
 
     st = open_store(store, namespace)
     try:
-        return st.all()
+        return st.all(), list(reversed(st.attempts(ALL_ATTEMPTS)))
     finally:
         st.close()
 
@@ -43,11 +46,13 @@ def export_cmd(
 
     if "://" not in store and not Path(store).exists():
         _fail(f"store {store} does not exist")
-    skills = _load_skills(store, namespace)
+    skills, attempts = _load_store(store, namespace)
     rows = examples_from_skills(skills, SelectionConfig(max_sample_per_task=max_per_task,
-                                                        refine_per_bin=refine_per_bin, seed=seed))
+                                                        refine_per_bin=refine_per_bin, seed=seed), attempts)
     if not rows:
-        _fail(f"no exportable skills in {store}: need solved/hindsight skills with meta['task_json']")
+        _fail(f"nothing to export in namespace {namespace!r} of {store}: {len(skills)} skills, {len(attempts)} attempts, "
+              "none a solved or hindsight program with its task (run `soar run` to learn some, or record "
+              "attempts over `soar serve mcp|http`)")
     try:
         manifest = export_dataset(rows, out, val_fraction)
     except ValueError as e:

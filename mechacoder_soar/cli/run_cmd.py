@@ -32,6 +32,12 @@ def _run(adapt: bool, *, resume: bool, as_json: bool, final: bool, **opts: Any) 
 
     if opts["executor"] not in ("local", "ray"):
         fail(f"unknown --executor {opts['executor']!r}: choose local or ray")
+    if not adapt and (opts["adapt_from"] or opts["merge"] or opts["base_namespace"] != _D.base_namespace):
+        fail("--from, --base-namespace and --merge are options of `soar adapt`")
+    if opts["namespace"] is None:  # soar adapt: a namespace of its own, apart from the base library
+        from mechacoder_soar.adaptation import adapt_namespace
+
+        opts["namespace"] = adapt_namespace(opts["run_dir"]) if adapt else _D.namespace
     try:
         cfg = run_config(adapt, opts)
         check_suite(cfg.suite, final=final, limit=cfg.limit, task_ids=cfg.task_ids)
@@ -78,9 +84,12 @@ def _progress(adapt: bool, as_json: bool):
             if bar is not None:
                 prog.update(bar, info=f"library {state['library']}")
             p2 = d["test_pass_at_2"]
+            unparsed = f"  unparsed {d['unparsed']}" if d.get("unparsed") else ""
             con.print(f"iteration {d['iteration']}: train-solved {d['train_solved']}/{d['tasks']}  "
                       f"test pass@2 {'n/a' if p2 is None else f'{p2:.1%}'}  new skills {d['new_skills']}  "
-                      f"library {d['library_size']}  ({d['wall_s']:.0f} s)")
+                      f"library {d['library_size']}{unparsed}  ({d['wall_s']:.0f} s)")
+        elif kind == "adapt":
+            con.print(adapt_line(d))
 
     return prog, on_event
 
@@ -89,15 +98,47 @@ def _print_table(metrics: dict, run_dir: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table("iteration", "tasks", "attempts", "train solved", "test pass@2", "new skills", "library", "wall s",
+    t = Table("iteration", "tasks", "attempts", "unparsed", "train solved", "test pass@2", "new skills", "library", "wall s",
               title="per-iteration results")
     for r in metrics["iterations"]:
         p2 = r["test_pass_at_2"]
-        t.add_row(str(r["iteration"]), str(r["tasks"]), str(r["attempts"]),
+        t.add_row(str(r["iteration"]), str(r["tasks"]), str(r["attempts"]), str(r.get("unparsed", 0)),
                   f"{r['train_solved']} ({r['train_solved'] / max(1, r['tasks']):.0%})",
                   "n/a" if p2 is None else f"{p2:.1%}", str(r["new_skills"]), str(r["library_size"]), f"{r['wall_s']:.0f}")
     Console().print(t)
+    _print_unsolved(metrics["iterations"][-1]["per_task"] if metrics["iterations"] else [])
     typer.echo(f"run directory: {run_dir}  (config.json, attempts.jsonl, metrics.json; `soar report {run_dir}`)")
+
+
+def adapt_line(d: dict) -> str:
+    """`soar adapt`'s verdict: the lift of its last iteration over its iteration 0, same budget."""
+    lift, base = d.get("lift") or {}, d["base"]
+    if not lift:
+        return "adapt: no iteration finished"
+    i0, fin = lift["iteration0"], lift["final"]
+
+    def p(x):
+        return "n/a" if x is None else f"{x:.1%}"
+
+    dp = lift["test_pass_at_2"]
+    merged = d.get("merged")
+    return (f"adapt: lift over iteration 0 at the same budget: train-solved {i0['train_solved']} -> {fin['train_solved']} "
+            f"({lift['train_solved']:+d}), test pass@2 {p(i0['test_pass_at_2'])} -> {p(fin['test_pass_at_2'])}"
+            + ("" if dp is None else f" ({100 * dp:+.1f} points)")
+            + f"; learned into namespace {d['namespace']!r}; base {base['namespace']!r} of {base['store']} "
+            + (f"merged: +{merged['added_to_base']} skills" if merged else "untouched (no --merge)"))
+
+
+def _print_unsolved(per_task: list[dict], show: int = 10) -> None:
+    """Why each task of the last iteration stayed unsolved (the best attempt's feedback)."""
+    unsolved = [t for t in per_task if not t["train_solved"]]
+    if not unsolved:
+        return
+    typer.echo(f"not solved in the last iteration: {len(unsolved)} of {len(per_task)} tasks")
+    for t in unsolved[:show]:
+        typer.echo(f"  {t['task_id']}: {t.get('failure') or 'no reason recorded'}")
+    if len(unsolved) > show:
+        typer.echo(f"  ... and {len(unsolved) - show} more (metrics.json, per_task[].failure)")
 
 
 def _command(adapt: bool):
@@ -113,7 +154,16 @@ def _command(adapt: bool):
         proposer: str = typer.Option(_D.proposer, "--proposer", help="library (no LLM) | local/smollm2 | any litellm model"),
         api_base: Optional[str] = typer.Option(_D.api_base, "--api-base", help="OpenAI-compatible server, e.g. a vLLM server."),
         store: Optional[str] = typer.Option(_D.store, "--store", help=STORE_HELP),
-        namespace: str = typer.Option(_D.namespace, "--namespace"),
+        namespace: Optional[str] = typer.Option(
+            None if adapt else _D.namespace, "--namespace", show_default=False,
+            help=("Namespace the run learns into (default: adapt-RUN_DIR_NAME, apart from the base library)." if adapt
+                  else f"Namespace of the library (default: {_D.namespace}).")),
+        adapt_from: Optional[str] = typer.Option(
+            _D.adapt_from, "--from", hidden=not adapt, help="Store holding the base library (default: --store)."),
+        base_namespace: str = typer.Option(_D.base_namespace, "--base-namespace", hidden=not adapt,
+                                           help="Namespace of the base library; left untouched unless --merge."),
+        merge: bool = typer.Option(_D.merge, "--merge", hidden=not adapt,
+                                   help="At the end, add the skills learned here to the base library."),
         run_dir: str = typer.Option(_D.run_dir, "--run-dir"),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --run-dir."),
         as_json: bool = typer.Option(False, "--json", help="Print metrics.json at the end."),
@@ -145,7 +195,9 @@ def _command(adapt: bool):
     ) -> None:
         _run(adapt, **{k: v for k, v in locals().items() if k != "adapt"})
 
-    cmd.__doc__ = ("Test-time adaptation: search + learn on target tasks whose test outputs are read only by the final scorer."
+    cmd.__doc__ = ("Test-time adaptation: start from a base library (--from STORE, --base-namespace NS), search + learn on "
+                   "target tasks in a namespace of its own (the base stays untouched unless --merge), and report the lift "
+                   "over its own iteration 0 at the same budget. Target test outputs are read only by the final scorer."
                    if adapt else "Run SOAR's sample -> refine -> vote -> learn loop over a task suite, feeding the skill library.")
     return cmd
 

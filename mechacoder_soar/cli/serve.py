@@ -27,16 +27,10 @@ def _say(msg: str) -> None:
 def hindsight_relabeller():
     """Wire `mechacoder_soar.hindsight.relabel_behaviour` into the service's relabeller slot
     (skills_store stays ignorant of the domain package)."""
-    import hashlib
-
-    from mechacoder_soar.domain import Task
-    from mechacoder_soar.hindsight import relabel_behaviour
+    from mechacoder_soar.hindsight import relabel_behaviour, text_task
 
     def relabel(task: str, code: str, observations: list[tuple[Any, Any]], kind: str, attempt_id: str):
-        tid = "agent:" + hashlib.sha256(task.encode("utf-8")).hexdigest()[:16]
-        tkind = kind if kind in ("arc", "terminal", "code") else "code"
-        r = relabel_behaviour(Task(id=tid, kind=tkind, instruction=task), code, observations,
-                              kind=kind, attempt_id=attempt_id)
+        r = relabel_behaviour(text_task(task, kind), code, observations, kind=kind, attempt_id=attempt_id)
         return r.skill if r else None
 
     return relabel

@@ -83,8 +83,9 @@ def _print_rows(rows, backend_name: str, counts: dict) -> None:
         table.add_column(col)
     for r in rows:
         result = {"ok": "ok", "failed": f"FAIL: {r.error}", "unsupported": f"UNSUPPORTED: {r.unsupported}"}[r.status]
-        table.add_row(r.task_id, "yes" if r.reference_resolved else "NO", "YES" if r.empty_resolved else "no",
-                      r.reference_tests, f"{r.wall_s:.1f}", result)
+        ref = ("yes" if r.reference_resolved else "NO") if r.ran else "-"
+        empty = ("YES" if r.empty_resolved else "no") if r.ran else "-"
+        table.add_row(r.task_id, ref, empty, r.reference_tests, f"{r.wall_s:.1f}", result)
     Console(width=160).print(table)
     for r in rows:
         for s in r.unhonoured_steps:

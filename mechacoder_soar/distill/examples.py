@@ -24,10 +24,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal
 
-from skills_store.schema import Skill
+from skills_store.schema import Skill, code_hash
 
 from ..domain import Attempt, Task
-from ..proposers.prompts import DEFAULT_PROMPT_CONFIG, PromptConfig, build_messages
+from ..hindsight import TASK_JSON, task_json, text_task  # noqa: F401 - task_json: what writers put in meta
+from ..proposers.prompts import DEFAULT_PROMPT_CONFIG, TERMINAL_FEEDBACK_KEY, PromptConfig, build_messages
 
 RowKind = Literal["sample", "refine"]
 BINS = ("0", "(0,0.34]", "(0.34,0.98)", ">=0.98")
@@ -154,10 +155,23 @@ class SelectionConfig:
     prompt: PromptConfig = DEFAULT_PROMPT_CONFIG
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One (task, program) pair that may become rows: from a stored skill or a ledger attempt."""
+    task: Task
+    code: str
+    description: str
+    source: str
+    parent: Attempt | None
+    meta: dict[str, Any]
+
+
 def _task_of(skill: Skill) -> Task | None:
-    raw = skill.meta.get("task_json")
+    raw = skill.meta.get(TASK_JSON)
     if not raw:
-        return None
+        # an agent's skill (MCP/REST) describes its task in plain text; an ARC skill without its
+        # grids has no prompt to train on
+        return None if skill.kind == "arc" else text_task(skill.description, skill.kind)
     try:
         return Task.model_validate_json(str(raw))
     except ValueError as e:
@@ -179,33 +193,93 @@ def _parent_of(skill: Skill, task: Task) -> Attempt | None:
                    error=str(skill.meta["parent_error"]) if skill.meta.get("parent_error") else None)
 
 
-def examples_from_skills(skills: Iterable[Skill], cfg: SelectionConfig = SelectionConfig()) -> list[SFTExample]:
-    """Rows from stored skills. Skills without `task_json` (e.g. seed primitives) are skipped:
-    without the task there is no prompt to train on."""
-    per_task: dict[str, list[tuple[Task, Skill]]] = defaultdict(list)
-    refine_rows: list[SFTExample] = []
+def candidates_from_skills(skills: Iterable[Skill], sources: tuple[str, ...]) -> list[Candidate]:
+    out = []
     for s in skills:
-        if s.source not in cfg.sources or s.superseded_by:
+        if s.source not in sources or s.superseded_by:
             continue
         task = _task_of(s)
         if task is None:
             continue
-        per_task[task.id].append((task, s))
+        meta = {"skill_id": s.id, "source": s.source}
+        out.append(Candidate(task, s.code, s.description, s.source, None, meta))
         parent = _parent_of(s, task)
-        if parent is not None:
-            refine_rows.append(refine_example(task, parent, s.code, s.description, prompt=cfg.prompt,
-                                              meta={"skill_id": s.id, "source": s.source}))
+        if parent is not None:  # a repair is also a refinement row
+            out.append(Candidate(task, s.code, s.description, s.source, parent, meta))
+    return out
+
+
+def _agent_parent(task: Task, rec: dict) -> Attempt:
+    """An agent's failed attempt as the parent of a refinement row: its feedback is what failed."""
+    total, passed = rec.get("tests_total"), rec.get("tests_passed")
+    acc = passed / total if total and passed is not None else 0.0
+    fb = rec.get("feedback") or ""
+    meta = {TERMINAL_FEEDBACK_KEY: fb} if task.kind == "terminal" else {}
+    return Attempt(id=str(rec.get("id", "parent")), task_id=task.id, code=rec["code"], train_accuracy=acc,
+                   error=None if task.kind == "terminal" else (fb or None), meta=meta)
+
+
+def candidates_from_attempts(records: Iterable[dict]) -> list[Candidate]:
+    """Rows the ledger holds beyond the skills, records oldest first:
+      - the loop's attempts that became solved skills keep `task_json` and `code` (the skill may
+        have been a duplicate of an older one, e.g. a seed primitive, and so was not stored again);
+      - agents' attempts (MCP/REST: task text, code, passed, feedback): a pass is a sampling row
+        (its observations are correct examples), and a pass after a failure at the same task text
+        is a refinement row whose parent is that failure with its feedback."""
+    out: list[Candidate] = []
+    last_failure: dict[str, dict] = {}
+    for rec in records:
+        code = rec.get("code")
+        if not code:
+            continue
+        if rec.get(TASK_JSON):
+            if rec.get("passed"):
+                task = Task.model_validate_json(rec[TASK_JSON])
+                out.append(Candidate(task, code, "", "solved", None, {"attempt_id": rec.get("id"), "source": "ledger"}))
+            continue
+        if not isinstance(rec.get("task"), str) or not rec["task"].strip():
+            continue
+        key = f"{rec.get('kind', 'code')}:{rec['task']}"
+        if not rec.get("passed"):
+            last_failure[key] = rec
+            continue
+        obs = [(o.get("input"), o.get("output")) for o in rec.get("observations") or [] if isinstance(o, dict)]
+        task = text_task(rec["task"], rec.get("kind", "code"), obs)
+        meta = {"attempt_id": rec.get("id"), "source": "agent"}
+        out.append(Candidate(task, code, "", "solved", None, meta))
+        if key in last_failure and rec.get("mode") == "refine":
+            out.append(Candidate(task, code, "", "solved", _agent_parent(task, last_failure.pop(key)), meta))
+    return out
+
+
+def examples_from_candidates(cands: Iterable[Candidate], cfg: SelectionConfig = SelectionConfig()) -> list[SFTExample]:
+    """Sampling rows per task, greedy-diverse; refinement rows balanced over parent-accuracy bins.
+    The same (task, program) reached twice (a skill and its ledger record) counts once."""
+    per_task: dict[str, list[Candidate]] = defaultdict(list)
+    refine_rows: list[SFTExample] = []
+    seen: set[tuple] = set()
+    for c in cands:
+        key = (c.task.id, code_hash(c.code), c.parent.code if c.parent else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        if c.parent is not None:
+            refine_rows.append(refine_example(c.task, c.parent, c.code, c.description, prompt=cfg.prompt, meta=c.meta))
+        else:
+            per_task[c.task.id].append(c)
     rows: list[SFTExample] = []
     for tid in sorted(per_task):
-        pairs = per_task[tid]
-        for i in greedy_diverse([s.code for _, s in pairs], cfg.max_sample_per_task):
-            task, s = pairs[i]
-            rows.append(sample_example(task, s.code, s.description, prompt=cfg.prompt,
-                                       meta={"skill_id": s.id, "source": s.source}))
+        group = per_task[tid]
+        for i in greedy_diverse([c.code for c in group], cfg.max_sample_per_task):
+            c = group[i]
+            rows.append(sample_example(c.task, c.code, c.description, prompt=cfg.prompt, meta=c.meta))
     rows.extend(balance_bins(refine_rows, cfg.refine_per_bin, cfg.seed))
     return rows
 
 
-def task_json(task: Task) -> str:
-    """What a writer puts in Skill.meta['task_json'] (the public task; test outputs dropped)."""
-    return json.dumps(task.public().model_dump(mode="json"), separators=(",", ":"))
+def examples_from_skills(skills: Iterable[Skill], cfg: SelectionConfig = SelectionConfig(),
+                         attempts: Iterable[dict] = ()) -> list[SFTExample]:
+    """Rows from stored skills (and, optionally, the ledger's attempt records, oldest first).
+    Skills without a task (seed primitives, ARC skills without `task_json`) are skipped: without
+    the task there is no prompt to train on."""
+    return examples_from_candidates(candidates_from_skills(skills, cfg.sources) + candidates_from_attempts(attempts), cfg)

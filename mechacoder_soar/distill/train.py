@@ -5,6 +5,10 @@ Presets: SOAR's (rsLoRA r=256, alpha=32, all attention and MLP projections, lr 5
 cosine, 10% warm-up; a GPU recipe) and a CPU one (r=8, alpha=16, lr 2e-4: a small rank needs a
 larger step to move in a few hundred steps). bf16 weights on CUDA, fp32 on CPU.
 
+Laid out peft-style: configuration (`LoraSettings`, `TrainConfig`, the presets), the mechanism as
+small steps (`load_data`, `attach_lora`, `plan_steps`, `make_run`, `epoch_steps`, `optimizer_step`,
+checkpoints) and `train_lora`, which only orchestrates them.
+
 Output DIR is a standard peft adapter (adapter_config.json + adapter_model.safetensors), plus
 training_summary.json; DIR/checkpoint/ holds the latest resumable state while training.
 """
@@ -17,7 +21,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..models.loader import check_device, torch_dtype
 from ..models.smollm2 import PACKAGED_NAME, resolve_base_model
@@ -153,26 +157,62 @@ def _tokenize_all(tok, examples, max_len: int) -> tuple[list[TokenizedExample], 
     return rows, dropped
 
 
-def _save_checkpoint(model, optimizer, scheduler, state: dict, out_dir: Path) -> None:
+def _save_checkpoint(run: Run, state: TrainState, out_dir: Path) -> None:
     """Write to a temporary sibling and rename: a crash mid-save leaves the previous checkpoint."""
     import torch
 
     tmp = out_dir / (CHECKPOINT + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
-    model.save_pretrained(tmp)
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "torch_rng": torch.get_rng_state(), **state}, tmp / STATE_FILE)
+    run.model.save_pretrained(tmp)
+    torch.save({"optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
+                "torch_rng": torch.get_rng_state(), **asdict(state)}, tmp / STATE_FILE)
     final = out_dir / CHECKPOINT
     if final.exists():
         shutil.rmtree(final)
     tmp.rename(final)
 
 
-def train_lora(cfg: TrainConfig, on_step: Callable[[int, float], None] | None = None) -> TrainResult:
+# -- state ------------------------------------------------------------------------------------
+@dataclass
+class TrainState:
+    """Where training is; saved with each checkpoint (its fields are the checkpoint's keys)."""
+    global_step: int = 0
+    epoch: int = 0
+    step_in_epoch: int = 0
+    train_losses: list[float] = field(default_factory=list)
+    val_losses: list[float] = field(default_factory=list)
+
+
+@dataclass
+class TrainData:
+    tokenizer: Any
+    train_rows: list[TokenizedExample]
+    val_rows: list[TokenizedExample]
+    dropped_too_long: int
+
+
+@dataclass
+class StepPlan:
+    per_epoch: int  # optimiser steps per pass over the training rows
+    total: int
+    n_epochs: int
+
+
+@dataclass
+class Run:
+    """The model being trained and what steps it."""
+    model: Any
+    params: list
+    optimizer: Any
+    scheduler: Any
+
+
+# -- steps ------------------------------------------------------------------------------------
+def load_data(cfg: TrainConfig):
+    """(tokenized splits, base model). Seeds Python's and torch's RNGs first, so the LoRA weights'
+    initialisation and dropout follow `cfg.seed`."""
     import torch
-    from peft import LoraConfig, PeftModel, get_peft_model
-    from transformers import get_cosine_schedule_with_warmup
 
     check_device(cfg.device)
     train_ex = load_split(cfg.data_dir, "train")
@@ -181,15 +221,27 @@ def train_lora(cfg: TrainConfig, on_step: Callable[[int, float], None] | None = 
         raise ValueError(f"{cfg.data_dir} has no training rows")
     random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-
     tok, base = load_base(cfg.base_model, cfg.device)
     train_rows, dropped = _tokenize_all(tok, train_ex, cfg.max_seq_len)
     val_rows, dropped_val = _tokenize_all(tok, val_ex, cfg.max_seq_len)
     if not train_rows:
         raise ValueError(f"every training row is longer than max_seq_len={cfg.max_seq_len}; raise --max-seq-len")
+    return TrainData(tok, train_rows, val_rows, dropped + dropped_val), base
+
+
+def plan_steps(cfg: TrainConfig, n_train: int) -> StepPlan:
+    per_epoch = math.ceil(n_train / (cfg.batch_size * cfg.grad_accum))
+    total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * per_epoch
+    return StepPlan(per_epoch, total, math.ceil(total / per_epoch))
+
+
+def attach_lora(cfg: TrainConfig, base) -> tuple[Any, dict | None]:
+    """The trainable peft model: the checkpoint's adapter when resuming (with its saved state),
+    else fresh LoRA weights on `cfg.lora.targets`."""
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     ckpt = cfg.out_dir / CHECKPOINT
-    state: dict = {"global_step": 0, "epoch": 0, "step_in_epoch": 0, "train_losses": [], "val_losses": []}
     if cfg.resume and (ckpt / "adapter_config.json").exists() and (ckpt / STATE_FILE).exists():
         model = PeftModel.from_pretrained(base, str(ckpt), is_trainable=True)
         saved = torch.load(ckpt / STATE_FILE, weights_only=False)
@@ -199,87 +251,124 @@ def train_lora(cfg: TrainConfig, on_step: Callable[[int, float], None] | None = 
                           task_type="CAUSAL_LM")
         model = get_peft_model(base, lora)
         saved = None
-    model.to(cfg.device)
+    return model.to(cfg.device), saved
 
-    per_epoch = math.ceil(len(train_rows) / (cfg.batch_size * cfg.grad_accum))
-    total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * per_epoch
-    n_epochs = math.ceil(total / per_epoch)
+
+def make_run(cfg: TrainConfig, model, total: int, saved: dict | None) -> tuple[Run, TrainState]:
+    """AdamW over the trainable parameters, cosine schedule with warm-up; restored from `saved`."""
+    import torch
+    from transformers import get_cosine_schedule_with_warmup
+
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     scheduler = get_cosine_schedule_with_warmup(optimizer, math.ceil(cfg.warmup_ratio * total), total)
+    state = TrainState()
     if saved is not None:
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         torch.set_rng_state(saved["torch_rng"])
-        state = {k: saved[k] for k in state}
-    resumed_from = state["global_step"]
-    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+        state = TrainState(**{k: saved[k] for k in asdict(state)})
+    return Run(model, params, optimizer, scheduler), state
 
-    progress = _progress(cfg.progress)
+
+def epoch_steps(cfg: TrainConfig, n_train: int, epoch: int) -> list[list[list[int]]]:
+    """The epoch's optimiser steps, each a list of batches of row indices. A fixed order per
+    epoch, so a resumed run skips exactly the batches already seen."""
+    order = list(range(n_train))
+    random.Random(cfg.seed + epoch).shuffle(order)
+    batches = [order[i : i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+    return [batches[i : i + cfg.grad_accum] for i in range(0, len(batches), cfg.grad_accum)]
+
+
+def optimizer_step(run: Run, data: TrainData, group: list[list[int]], cfg: TrainConfig) -> float:
+    """Accumulate the group's gradients, clip, step; the mean loss per response token."""
+    import torch
+
+    step_loss, step_tokens = 0.0, 0
+    for idx in group:
+        rows = [data.train_rows[i] for i in idx]
+        batch = {k: v.to(cfg.device) for k, v in collate(rows, data.tokenizer.pad_token_id).items()}
+        n_tok = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
+        with _autocast(cfg.device):
+            loss = run.model(**batch).loss
+        (loss / len(group)).backward()
+        step_loss += float(loss.detach()) * n_tok
+        step_tokens += n_tok
+    torch.nn.utils.clip_grad_norm_(run.params, cfg.max_grad_norm)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return step_loss / max(step_tokens, 1)
+
+
+# -- orchestration ----------------------------------------------------------------------------
+def train_lora(cfg: TrainConfig, on_step: Callable[[int, float], None] | None = None) -> TrainResult:
+    data, base = load_data(cfg)
+    model, saved = attach_lora(cfg, base)
+    plan = plan_steps(cfg, len(data.train_rows))
+    run, state = make_run(cfg, model, plan.total, saved)
+    resumed_from = state.global_step
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    seen = 0
-    model.train()
-    with progress:
-        bar = progress.add_task("LoRA", total=total, completed=state["global_step"], loss=float("nan"))
-        while state["global_step"] < total and state["epoch"] < n_epochs:
-            # a fixed order per epoch, so a resumed run skips exactly the batches already seen
-            order = list(range(len(train_rows)))
-            random.Random(cfg.seed + state["epoch"]).shuffle(order)
-            batches = [order[i : i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
-            steps = [batches[i : i + cfg.grad_accum] for i in range(0, len(batches), cfg.grad_accum)]
-            for group in steps[state["step_in_epoch"] :]:
-                step_loss, step_tokens = 0.0, 0
-                for idx in group:
-                    batch = {k: v.to(cfg.device) for k, v in collate([train_rows[i] for i in idx], tok.pad_token_id).items()}
-                    n_tok = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
-                    with _autocast(cfg.device):
-                        loss = model(**batch).loss
-                    (loss / len(group)).backward()
-                    step_loss += float(loss.detach()) * n_tok
-                    step_tokens += n_tok
-                    seen += len(idx)
-                torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                state["global_step"] += 1
-                state["step_in_epoch"] += 1
-                mean = step_loss / max(step_tokens, 1)
-                state["train_losses"].append(mean)
-                progress.update(bar, completed=state["global_step"], loss=mean)
-                if on_step:
-                    on_step(state["global_step"], mean)
-                if cfg.save_every and state["global_step"] % cfg.save_every == 0 and state["global_step"] < total:
-                    _save_checkpoint(model, optimizer, scheduler, state, cfg.out_dir)
-                if state["global_step"] >= total:
-                    break
-            if state["step_in_epoch"] >= len(steps):
-                state["epoch"] += 1
-                state["step_in_epoch"] = 0
-            if val_rows:
-                vl = evaluate_loss(model, val_rows, cfg.batch_size, tok.pad_token_id, cfg.device)
-                state["val_losses"].append(vl)
-                progress.console.print(f"epoch {state['epoch']}: validation loss {vl:.4f}")
-            if state["global_step"] < total:
-                _save_checkpoint(model, optimizer, scheduler, state, cfg.out_dir)
+    seen = _train_epochs(cfg, run, data, plan, state, on_step)
     seconds = time.perf_counter() - t0
-    model.save_pretrained(cfg.out_dir)
-    done_steps = state["global_step"] - resumed_from
+    run.model.save_pretrained(cfg.out_dir)
+    done_steps = state.global_step - resumed_from
     result = TrainResult(
-        adapter_dir=str(cfg.out_dir), steps=state["global_step"], epochs_completed=state["epoch"],
-        train_losses=state["train_losses"], val_losses=state["val_losses"], n_train=len(train_rows),
-        n_val=len(val_rows), dropped_too_long=dropped + dropped_val, seconds=seconds,
+        adapter_dir=str(cfg.out_dir), steps=state.global_step, epochs_completed=state.epoch,
+        train_losses=state.train_losses, val_losses=state.val_losses, n_train=len(data.train_rows),
+        n_val=len(data.val_rows), dropped_too_long=data.dropped_too_long, seconds=seconds,
         s_per_step=seconds / max(done_steps, 1), examples_per_s=seen / seconds if seconds > 0 else 0.0,
         resumed_from_step=resumed_from,
     )
+    _write_summary(cfg, result)
+    if (cfg.out_dir / CHECKPOINT).exists():
+        shutil.rmtree(cfg.out_dir / CHECKPOINT)  # finished: the adapter itself is the result
+    return result
+
+
+def _train_epochs(cfg: TrainConfig, run: Run, data: TrainData, plan: StepPlan, state: TrainState,
+                  on_step: Callable[[int, float], None] | None) -> int:
+    """Train from `state` to `plan.total` steps, with validation and a checkpoint per epoch and
+    every `cfg.save_every` steps; the number of examples seen."""
+    progress = _progress(cfg.progress)
+    seen = 0
+    run.model.train()
+    with progress:
+        bar = progress.add_task("LoRA", total=plan.total, completed=state.global_step, loss=float("nan"))
+        while state.global_step < plan.total and state.epoch < plan.n_epochs:
+            steps = epoch_steps(cfg, len(data.train_rows), state.epoch)
+            for group in steps[state.step_in_epoch :]:
+                mean = optimizer_step(run, data, group, cfg)
+                seen += sum(len(idx) for idx in group)
+                state.global_step += 1
+                state.step_in_epoch += 1
+                state.train_losses.append(mean)
+                progress.update(bar, completed=state.global_step, loss=mean)
+                if on_step:
+                    on_step(state.global_step, mean)
+                if cfg.save_every and state.global_step % cfg.save_every == 0 and state.global_step < plan.total:
+                    _save_checkpoint(run, state, cfg.out_dir)
+                if state.global_step >= plan.total:
+                    break
+            if state.step_in_epoch >= len(steps):
+                state.epoch += 1
+                state.step_in_epoch = 0
+            if data.val_rows:
+                vl = evaluate_loss(run.model, data.val_rows, cfg.batch_size, data.tokenizer.pad_token_id, cfg.device)
+                state.val_losses.append(vl)
+                progress.console.print(f"epoch {state.epoch}: validation loss {vl:.4f}")
+            if state.global_step < plan.total:
+                _save_checkpoint(run, state, cfg.out_dir)
+    return seen
+
+
+def _write_summary(cfg: TrainConfig, result: TrainResult) -> None:
     summary = {"result": asdict(result),
                # the packaged SmolLM2 is a dequantised Q4_1 copy of this public model (what vLLM serves)
                "hf_base_model": SMOLLM2_HF_ID if cfg.base_model == PACKAGED_NAME else cfg.base_model,
                "config": {**asdict(cfg), "data_dir": str(cfg.data_dir), "out_dir": str(cfg.out_dir)}}
     (cfg.out_dir / "training_summary.json").write_text(json.dumps(summary, indent=2))
-    if (cfg.out_dir / CHECKPOINT).exists():
-        shutil.rmtree(cfg.out_dir / CHECKPOINT)  # finished: the adapter itself is the result
-    return result
 
 
 def _progress(enabled: bool):

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .primitives import PRIMITIVES, Step, apply_step, to_array, to_grid
+from .primitives import PRIMITIVES, Step, to_array, to_grid, valid_result
 from .search_types import COLOUR_FIX, Candidate, SearchConfig, SearchResult
 
 State = tuple[np.ndarray, ...]
@@ -27,6 +27,9 @@ Keys = tuple[bytes, ...]
 Frame = tuple[State, Keys]     # a node's grids (train inputs first, then test inputs) and their digests
 
 _ENTRY_OVERHEAD = 200          # bytes of Python bookkeeping counted per cached grid
+_UNSET = object()              # a cached raw output not yet validated as a grid
+_FAILED = [None, None]         # the cache entry of a step that raised
+_MAX_INFERRED = 50_000         # (primitive, train grids) inference results kept per search
 
 
 def grid_digest(a: np.ndarray) -> bytes:
@@ -38,8 +41,9 @@ def grid_digest(a: np.ndarray) -> bytes:
 
 
 def params_key(params: dict) -> tuple | str:
-    """A hashable key for a params dict: its sorted items, or its JSON where a value is a list."""
-    items = tuple(sorted(params.items()))
+    """A hashable key for a params dict: its sorted items with their types (1, 1.0 and True are
+    different settings), or its JSON where a value is a list."""
+    items = tuple((k, type(v), v) for k, v in sorted(params.items()))
     try:
         hash(items)
     except TypeError:
@@ -125,6 +129,7 @@ class Engine:
         self._tiebreak = 0
         self._cache: dict[tuple, tuple[np.ndarray, bytes] | None] = {}
         self._cache_bytes = 0
+        self._inferred: dict[tuple, list[dict]] = {}
         self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
 
     # ---- limits
@@ -141,21 +146,37 @@ class Engine:
         return bool(self.exhausted)
 
     # ---- running steps
-    def _step_result(self, name: str, pkey, step: Step, a: np.ndarray, k: bytes) -> tuple[np.ndarray, bytes] | None:
+    def _run(self, name: str, pkey, params: dict, a: np.ndarray, k: bytes) -> list:
+        """The cache entry of primitive `name` with `params` on grid `a` (digest `k`):
+        [raw output, validated (grid, digest) or _UNSET, ...], or _FAILED when it raised."""
         ck = (name, pkey, k)
-        try:
-            return self._cache[ck]
-        except KeyError:
-            pass
-        r = apply_step(step, a)
-        hit = None if r is None else (r, grid_digest(r))
-        size = _ENTRY_OVERHEAD + (0 if r is None else r.nbytes)
-        if self._cache_bytes + size > self.config.max_cache_bytes:
-            self._cache.clear()
-            self._cache_bytes = 0
-        self._cache[ck] = hit
-        self._cache_bytes += size
-        return hit
+        entry = self._cache.get(ck)
+        if entry is None:
+            try:
+                raw = PRIMITIVES[name].fn(a, **params)
+                entry = [raw, _UNSET]
+                size = _ENTRY_OVERHEAD + getattr(raw, "nbytes", 0)
+            except Exception:
+                entry, size = _FAILED, _ENTRY_OVERHEAD
+            if self._cache_bytes + size > self.config.max_cache_bytes:
+                self._cache.clear()
+                self._cache_bytes = 0
+            self._cache[ck] = entry
+            self._cache_bytes += size
+        return entry
+
+    def _step_result(self, name: str, pkey, params: dict, a: np.ndarray, k: bytes) -> tuple[np.ndarray, bytes] | None:
+        """What `apply_step` would give (None: it raised or is no 1..30-sided grid), with its digest."""
+        entry = self._run(name, pkey, params, a, k)
+        if entry is _FAILED:
+            return None
+        if entry[1] is _UNSET:
+            try:
+                r = valid_result(entry[0])
+            except Exception:
+                r = None
+            entry[1] = None if r is None else (r, grid_digest(r))
+        return entry[1]
 
     def apply(self, step: Step, frame: Frame) -> Frame | None:
         """`step` on every grid of `frame`; None as soon as it fails on one."""
@@ -163,7 +184,7 @@ class Engine:
         pkey = params_key(params)
         out, keys = [], []
         for a, k in zip(*frame):
-            hit = self._step_result(name, pkey, step, a, k)
+            hit = self._step_result(name, pkey, params, a, k)
             if hit is None:
                 return None
             out.append(hit[0])
@@ -196,15 +217,40 @@ class Engine:
     def shapes_match(self, state: State) -> bool:
         return all(a.shape == b.shape for a, b in zip(state[: self.n_train], self.outs))
 
-    def infer(self, name: str, state: State) -> list[dict]:
+    def infer(self, name: str, frame: Frame) -> list[dict]:
+        """Inferred settings of primitive `name` on the frame's train grids, the first
+        `max_params_per_step`. Enumerative inference runs through the step cache."""
         prim = PRIMITIVES[name]
         if prim.infer is None:
             return [{}]
+        state, keys = frame
+        ik = (name, b"".join(keys[: self.n_train]))   # inference sees only the train grids
+        hit = self._inferred.get(ik)
+        if hit is not None:
+            return hit
+        pairs = list(zip(state[: self.n_train], self.outs))
         try:
-            params = prim.infer(list(zip(state[: self.n_train], self.outs)))
+            if getattr(prim.infer, "shares_runs", False):
+                digests = {id(a): k for a, k in zip(state, keys)}
+                params = prim.infer(pairs, run=lambda p, a: self._run_for_infer(name, p, a, digests))
+            else:
+                params = prim.infer(pairs)
+            params = list(params)[: self.config.max_params_per_step]
         except Exception:
-            return []
-        return list(params)[: self.config.max_params_per_step]
+            params = []
+        if len(self._inferred) >= _MAX_INFERRED:
+            self._inferred.clear()
+        self._inferred[ik] = params
+        return params
+
+    def _run_for_infer(self, name: str, params: dict, a: np.ndarray, digests: dict[int, bytes]):
+        k = digests.get(id(a))
+        if k is None:   # not one of the frame's grids: nothing to share
+            return PRIMITIVES[name].fn(a, **params)
+        entry = self._run(name, params_key(params), params, a, k)
+        if entry is _FAILED:
+            raise ValueError(f"{name} failed on this grid")
+        return entry[0]
 
     def retemplate(self, prog: Sequence[Step], steps_to_refit: Iterable[int]) -> list[Step] | None:
         """`prog` with the parameters of the given steps re-inferred on *this* task (first inferred
@@ -216,7 +262,7 @@ class Engine:
         out: list[Step] = []
         for i, (name, params) in enumerate(prog):
             if i in refit and PRIMITIVES[name].infer is not None:
-                params = next(iter(self.infer(name, frame[0])), params)
+                params = next(iter(self.infer(name, frame)), params)
             out.append((name, params))
             frame = self.apply((name, params), frame)
             if frame is None:
@@ -277,7 +323,7 @@ class Engine:
         if (not self.config.colour_fix or hit.fully_correct or self.out_of_budget()
                 or not self.shapes_match(frame[0]) or (steps and steps[-1][0] == COLOUR_FIX)):
             return
-        for params in self.infer(COLOUR_FIX, frame[0]):
+        for params in self.infer(COLOUR_FIX, frame):
             step = (COLOUR_FIX, params)
             self.evaluate(steps + [step], self.apply(step, frame),
                           cost + PRIMITIVES[COLOUR_FIX].cost + params_cost(params))

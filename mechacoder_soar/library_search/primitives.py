@@ -52,7 +52,8 @@ def validate_steps(steps: Sequence[Step]) -> list[Step]:
     return out
 
 
-def _valid_result(a: Any) -> np.ndarray | None:
+def valid_result(a: Any) -> np.ndarray | None:
+    """`a` as an array if it is a 1..30-sided 2-D grid of integers, else None."""
     a = np.asarray(a)
     if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0 or a.shape[0] > 30 or a.shape[1] > 30:
         return None
@@ -65,7 +66,7 @@ def apply_step(step: Step, grid: np.ndarray) -> np.ndarray | None:
     """One step in-process; None if it raises or yields something that is not a 1..30-sided grid."""
     name, params = step
     try:
-        return _valid_result(PRIMITIVES[name].fn(grid, **params))
+        return valid_result(PRIMITIVES[name].fn(grid, **params))
     except Exception:
         return None
 

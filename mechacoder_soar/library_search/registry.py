@@ -147,18 +147,21 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
     exactly come first, then the rest by pixel agreement on the first pair; settings that raise on
     the first pair are dropped. Only settings exact on the first pair are run on the others, which
     keeps inference about one primitive call per setting. When nothing matches the output shape
-    (the step is an intermediate one) the space order is kept, so likelier settings come first."""
+    (the step is an intermediate one) the space order is kept, so likelier settings come first.
+    `run(params, grid)`, when given, stands in for calling `fn` (the search passes one that shares
+    these runs with the programs it evaluates next: the chosen settings' first grids are done)."""
     fixed = None if callable(space) else list(space)
 
-    def infer(pairs: Pairs) -> list[dict]:
+    def infer(pairs: Pairs, run: Callable[[dict, np.ndarray], Any] | None = None) -> list[dict]:
         if not pairs:
             return []
+        call = run or (lambda params, a: fn(a, **params))
         settings = fixed if fixed is not None else list(space(pairs))
         a0, b0 = pairs[0]
         scored = []
         for i, params in enumerate(settings):
             try:
-                o = np.asarray(fn(a0, **params))
+                o = np.asarray(call(params, a0))
             except Exception:
                 continue
             pix = np.count_nonzero(o == b0) / b0.size if o.shape == b0.shape else -1.0
@@ -167,7 +170,7 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
                 exact = 1
                 for a, b in pairs[1:]:
                     try:
-                        o = np.asarray(fn(a, **params))
+                        o = np.asarray(call(params, a))
                     except Exception:
                         exact = 0
                         break
@@ -178,6 +181,7 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
         scored.sort(key=lambda t: t[:3])
         return [t[3] for t in scored]
 
+    infer.shares_runs = True  # type: ignore[attr-defined]
     return infer
 
 

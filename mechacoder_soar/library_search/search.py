@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from typing import Any, Iterable, Sequence
 
-from .engine import Engine, Frame, Hit, params_cost, params_key
+from .engine import Engine, Frame, params_cost, params_key
 from .primitives import PRIMITIVES, Step, to_array, validate_steps
 from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
 
@@ -111,7 +111,7 @@ class _UniformCost:
     def expand(self, node: _Node, idx: int) -> None:
         eng = self.eng
         pcost, name = self.prims[idx]
-        for params in eng.infer(name, node.frame[0]):
+        for params in eng.infer(name, node.frame):
             if eng.out_of_budget():
                 break
             step = (name, params)
@@ -207,7 +207,7 @@ class _Mutation:
         for i, (name, old) in enumerate(parent):
             if PRIMITIVES[name].infer is None:
                 continue
-            for params in eng.infer(name, self.frames[i][0]):
+            for params in eng.infer(name, self.frames[i]):
                 if eng.out_of_budget():
                     break
                 if params_key(params) == params_key(old):
@@ -239,7 +239,7 @@ class _Mutation:
                     break
                 if name == replaced:
                     continue
-                for params in eng.infer(name, base[0]):
+                for params in eng.infer(name, base):
                     if eng.out_of_budget():
                         break
                     self.try_program(head + [(name, params)] + rest, base, (name, params), rest)

@@ -20,6 +20,10 @@ class Proposal:
     # with the outcome of the attempt.
     context_skill_ids: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # True when the proposer's output held no usable program (an LLM completion without a
+    # parsable block): `code` is then the raw text. The loop still journals it, as an error
+    # attempt that is never executed, so every completion is an attempt and spends budget.
+    unparsed: bool = False
 
 
 @runtime_checkable

@@ -29,6 +29,7 @@ from skills_store.schema import Skill, SkillIn, code_hash
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
+from ..library import LibraryReader
 from ..library_search.config import PriorConfig, SearchConfig
 from ..library_search.prior import primitive_prior
 from ..recognition import Prediction, Recognizer, RecognizerConfig
@@ -108,17 +109,17 @@ def file_names(text: str) -> list[str]:
 
 
 def reuse_scripts(task: Task, skills: list[Skill], n: int) -> list[Proposal]:
-    """Non-ARC tasks: retrieved scripts of similar solved tasks, with the file names their task
-    mentioned replaced, in order, by the ones this instruction mentions."""
+    """Non-ARC tasks: retrieved scripts of similar solved tasks, with each file name their task
+    mentioned replaced by the one this instruction mentions at the same position (names that
+    line up with themselves, as in a script recorded for this very task, stay as they are)."""
     mine = file_names(task.instruction)
     out = []
     for s in skills:
         if len(out) >= n:
             break
         code = s.code
-        theirs = [f for f in file_names(s.description) if f in code]
-        for old, new in zip(theirs, mine):
-            if old != new:
+        for old, new in zip(file_names(s.description), mine):
+            if old != new and old in s.code:
                 code = code.replace(old, new)
         out.append(Proposal(code=code, context_skill_ids=[s.id], meta={"reused": s.id}))
     return out
@@ -142,7 +143,7 @@ def perturb_order(order: list[str], seed: int, keep: int) -> list[str]:
 
 
 class LibrarySearchProposer:
-    def __init__(self, library, config: LibrarySearchConfig | None = None):
+    def __init__(self, library: LibraryReader, config: LibrarySearchConfig | None = None):
         self.name = "library-search"
         self.library = library
         self.config = config or LibrarySearchConfig()

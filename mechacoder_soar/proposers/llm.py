@@ -67,19 +67,14 @@ class LLMProposer:
         shown = [s.id for s in skills[: self.config.prompt.max_skills]]
         entry = code_entry_point(task) if task.kind == "code" else None
         proposals: list[Proposal] = []
-        unparsed = 0
         for text, finish in self.complete(messages, n, seed):
             code = extract_code(text, task.kind, entry_point=entry)
-            if code is None:
-                unparsed += 1
-                continue
-            proposals.append(
-                Proposal(
-                    code=code,
-                    context_skill_ids=list(shown),
-                    meta={"model": self.config.model, "mode": mode, "finish_reason": finish, "completion": text},
-                )
-            )
+            meta = {"model": self.config.model, "mode": mode, "finish_reason": finish, "completion": text}
+            # an unparsable completion is still an attempt (SOAR keeps every one): its raw text
+            # goes to the journal as an error attempt, and REX may hand it back for repair
+            proposals.append(Proposal(code=code if code is not None else text, context_skill_ids=list(shown),
+                                      meta=meta, unparsed=code is None))
+        unparsed = sum(p.unparsed for p in proposals)
         if unparsed:
             log.info("%s: %d of %d completions for %s had no usable program", self.name, unparsed, n, task.id)
         return proposals

@@ -46,6 +46,7 @@ class RunData:
     iterations: list[dict[str, Any]]          # metrics.json rows, by iteration
     attempts: list[Attempt] = field(default_factory=list)
     curriculum: dict[str, Any] | None = None  # curriculum.json when `soar curriculum` ran
+    adapt: dict[str, Any] | None = None       # metrics.json's `adapt` summary of a `soar adapt` run
 
     @property
     def iteration_ids(self) -> list[int]:
@@ -77,4 +78,5 @@ def load_run(path: str | Path) -> RunData:
 
     metrics = _json("metrics.json", {"iterations": []})
     return RunData(path=p, config=_json("config.json", {}), iterations=sorted(metrics.get("iterations", []), key=lambda r: r["iteration"]),
-                   attempts=read_attempts(p / "attempts.jsonl"), curriculum=_json("curriculum.json", None))
+                   attempts=read_attempts(p / "attempts.jsonl"), curriculum=_json("curriculum.json", None),
+                   adapt=metrics.get("adapt"))

@@ -19,21 +19,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..settings import cache_dir
+
 
 class AptError(RuntimeError):
     """A package could not be fetched or unpacked; the message says which and why."""
 
 
-def project_cache_dir() -> Path:
-    """The project's cache folder (`SOAR_CACHE_DIR`, else `~/.cache/mechacoder-soar`)."""
-    base = os.environ.get("SOAR_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mechacoder-soar")
-    return Path(base)
-
-
 @dataclass
 class AptConfig:
-    cache_dir: Path = field(default_factory=lambda: project_cache_dir() / "apt")
+    cache_dir: Path = field(default_factory=lambda: cache_dir() / "apt")
     lists_max_age_s: float = 24 * 3600.0  # our copy of the package lists is refreshed after this
     timeout_s: float = 600.0
     install_recommends: bool = False  # as `--no-install-recommends`, the common Dockerfile idiom

@@ -39,6 +39,7 @@ from pathlib import Path
 from .apt_layer import CONTROL_DIR, AptError, AptLayer, alternatives, host_has_package
 from .dockerfile import CopySpec, Instruction, parse_copy, parse_dockerfile, parse_key_values, substitute
 from .loader import TBTask
+from .shims import APT_DIR
 from .sandbox import DEFAULT_PATH, Mounts, Overlay, SandboxConfig, overlays_work, run_in_sandbox
 
 # never copied into the environment from a TB1 task folder: they are the grader and the answer
@@ -69,6 +70,11 @@ class BuiltEnv:
     pkgroot: Path | None = None  # the task's unpacked apt packages (usr/, etc/, ...)
     steps: list[str] = field(default_factory=list)
     unhonoured: list[str] = field(default_factory=list)
+
+    @property
+    def apt_list(self) -> Path:
+        """The packages layered into this image, one per line (mounted at shims.APT_DIR)."""
+        return self.root / "apt" / "packages"
 
     def overlays(self, scratch: Path) -> dict[str, Overlay]:
         """Overlays of the system dirs over this image, writing into `scratch` (a build step's or
@@ -140,6 +146,8 @@ class LocalBuilder:
     def build(self, task: TBTask, root: Path) -> BuiltEnv:
         root.mkdir(parents=True, exist_ok=True)
         (root / "pydeps").mkdir(exist_ok=True)
+        (root / "apt").mkdir(exist_ok=True)
+        (root / "apt" / "packages").touch()
         built = BuiltEnv(root=root, workdir="/", env={"PATH": DEFAULT_PATH}, rootfs=root / "fs", pydeps=root / "pydeps")
         built.rootfs.mkdir(exist_ok=True)
         if self.overlays_ok:
@@ -320,6 +328,7 @@ class LocalBuilder:
         mounts = Mounts(readonly=dict(self.tools_mounts.readonly), root=built.rootfs,
                         overlays=built.overlays(built.root))
         mounts.readonly["/.tb/pydeps"] = built.pydeps
+        mounts.readonly[APT_DIR] = built.apt_list.parent
         env = sandbox_env(built.env, self.sandbox.home)
         if build_shims:
             mounts.readonly[BUILD_SHIM_DIR] = write_build_shims(built.root / "build-bin")
@@ -349,6 +358,8 @@ class LocalBuilder:
             return ""
         for r in roots:
             self._layer_package(built, r)
+        with open(built.apt_list, "a", encoding="utf-8") as f:  # for the apt stand-in in trials
+            f.write("".join(f"{p}\n" for p in missing))
         extra = len(roots) - len(missing)
         return (f"apt packages fetched and layered: {' '.join(missing)}"
                 + (f" (+{extra} dependencies)" if extra > 0 else ""))

@@ -28,6 +28,7 @@ class CheckRow:
     unhonoured_steps: list[str] = field(default_factory=list)
     error: str | None = None  # why it failed
     unsupported: str | None = None  # why this backend cannot run it
+    ran: bool = False  # the reference and the empty attempt were run (not when refused up front)
 
     @property
     def status(self) -> Status:
@@ -58,6 +59,7 @@ def check_task(task: TBTask, backend: Backend) -> CheckRow:
         return row
     ref = run_trial(task, script, backend=backend, with_solution_files=True)
     empty = run_trial(task, "", backend=backend)
+    row.ran = True
     row.reference_resolved = ref.resolved
     row.empty_resolved = empty.resolved
     row.reference_tests = f"{ref.tests_passed}/{ref.tests_total}"

@@ -130,13 +130,34 @@ def _workdir(dockerfile: Path) -> str:
         raise TBTaskError(f"{dockerfile}: {e}") from e
 
 
+def _tb1_build(root: Path) -> tuple[Path, Path]:
+    """The Dockerfile and build context of a TB1 task: ./Dockerfile, or what docker-compose.yaml's
+    `client` service builds (`build: {context: client, dockerfile: Dockerfile}`)."""
+    if (root / "Dockerfile").exists():
+        return root / "Dockerfile", root
+    for name in ("docker-compose.yaml", "docker-compose.yml"):
+        if not (root / name).exists():
+            continue
+        compose = _read_yaml_mapping(root / name)
+        build = ((compose.get("services") or {}).get("client") or {}).get("build")
+        if isinstance(build, str):
+            build = {"context": build}
+        if isinstance(build, dict):
+            context = (root / str(build.get("context", "."))).resolve()
+            dockerfile = context / str(build.get("dockerfile", "Dockerfile"))
+            if context != root.resolve() and root.resolve() not in context.parents:
+                raise TBTaskError(f"{root / name}: the client's build context {context} is outside the task folder")
+            return _require(dockerfile, f"the Dockerfile named by {name}"), context
+    return _require(root / "Dockerfile", "the Dockerfile"), root
+
+
 def _load_tb1(root: Path) -> TBTask:
     cfg_path = root / "task.yaml"
     try:
         cfg = TB1TaskConfig.model_validate(_read_yaml_mapping(cfg_path))
     except ValidationError as e:
         raise TBTaskError(describe_validation_error(cfg_path, e)) from e
-    dockerfile = _require(root / "Dockerfile", "the Dockerfile")
+    dockerfile, context = _tb1_build(root)
     tests_dir = _require(root / "tests", "the tests folder")
     # a task without its own runner gets Terminal-Bench 1's default one
     run_tests = root / "run-tests.sh" if (root / "run-tests.sh").exists() else DEFAULT_TB1_RUN_TESTS
@@ -158,7 +179,7 @@ def _load_tb1(root: Path) -> TBTask:
         agent_timeout_s=cfg.max_agent_timeout_sec,
         test_timeout_s=cfg.max_test_timeout_sec,
         dockerfile=dockerfile,
-        build_context=root,
+        build_context=context,
         tests_dir=tests_dir,
         test_script=run_tests,
         parser_name=cfg.parser_name,

@@ -30,7 +30,7 @@ from .sandbox import (
     CONTROL_DIR, PLUGIN_DIR, TOOLS_DIR, Mounts, SandboxConfig, SandboxProcess, SandboxUnavailable, bwrap_argv,
     bwrap_works,
 )
-from .shims import write_shims
+from .shims import APT_DIR, write_shims
 
 _AGENT_MARK = "@@TB_LOCAL_AGENT_RC "
 _TEST_MARK = "@@TB_LOCAL_TEST_RC "
@@ -178,6 +178,7 @@ class LocalBackend:
                         readonly={**self._tool_mounts().readonly, CONTROL_DIR: ctl},
                         root=rootfs, overlays=built.overlays(trial))
         mounts.readonly["/.tb/pydeps"] = built.pydeps
+        mounts.readonly[APT_DIR] = built.apt_list.parent
         mounts.readonly["/tests"] = tests
         if with_solution_files and task.solution_dir is not None:
             mounts.readonly["/solution"] = task.solution_dir
@@ -263,6 +264,10 @@ def _copy_tests(task: TBTask, dest: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if task.format == "tb1":
         shutil.copy2(task.test_script, dest / "run-tests.sh")
+        # the harness's shared scripts, which stock runners call, when the task does not ship them
+        for name, ours in (("setup-uv-pytest.sh", "tb1_setup_uv_pytest.sh"), ("run-uv-pytest.sh", "tb1_run_uv_pytest.sh")):
+            if not (dest / name).exists():
+                shutil.copy2(Path(__file__).resolve().parent / ours, dest / name)
 
 
 def _marker(lines: list[bytes], mark: str) -> int | None:

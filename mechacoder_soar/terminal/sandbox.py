@@ -7,9 +7,10 @@ directories (/usr, /etc, /var and the /bin, /lib symlinks) are either bound read
 layers (unpacked apt packages, the build's own changes) above it, and a writable upper directory
 of the trial's on top, so a task may write into /usr/local/bin or /etc without touching the host.
 The overlays are mounted by `unshare` in a private user and mount namespace just before bwrap
-starts (bwrap before 0.10 has no overlay option); they vanish with it. /tmp and /run are empty
-tmpfs; the host's homes and working trees are not there; the python whose pytest grades the task
-is bound read-only at its own path. Everything writable lives in a temporary folder on the host
+starts (bwrap before 0.10 has no overlay option); they vanish with it. /run is an empty tmpfs, so
+is /tmp without a root of the task's own (with one, /tmp is the image's, as in Docker); the
+host's homes and working trees are not there; the python whose pytest grades the task is bound
+read-only at its own path. Everything writable lives in a temporary folder on the host
 that the caller removes afterwards.
 
 Every namespace is unshared (no network but loopback), capabilities are dropped, nested user
@@ -246,7 +247,9 @@ def bwrap_argv(cfg: SandboxConfig, mounts: Mounts, env: dict[str, str], cwd: str
     argv += ["--proc", "/proc", "--dev", "/dev"]
     # Every other mount, parents before children (a stable sort on depth): a python prefix under
     # $HOME must be bound after $HOME's own tmpfs or graft, a graft after its parent graft.
-    ops: list[tuple[str, list[str]]] = [("/tmp", ["--size", str(cfg.tmp_size_bytes), "--tmpfs", "/tmp"])]
+    ops: list[tuple[str, list[str]]] = []
+    if mounts.root is None:  # with a root of the task's own, /tmp is its directory: what the build left there stays
+        ops.append(("/tmp", ["--size", str(cfg.tmp_size_bytes), "--tmpfs", "/tmp"]))
     # with a root of the task's own, /home, /opt, ... are its directories (what the build put there)
     hidden = ("/run",) if mounts.root is not None else (*cfg.empty_dirs, cfg.home)
     for d in hidden:

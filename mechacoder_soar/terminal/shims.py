@@ -1,8 +1,9 @@
 """Stand-ins placed first on PATH inside the sandbox, so stock Terminal-Bench test runners work
 offline: they `curl` the uv installer, `uv add pytest`, then `uv run pytest ...`. Here `python3`
-and `pytest` are the local interpreter with pytest, `uv`/`uvx` run the command they wrap and
-skip installs (saying so on stderr), and a small pytest plugin accepts `--ctrf FILE` (Harbor's
-verifiers pass it) when pytest-json-ctrf is not installed.
+and `pytest` are the local interpreter with pytest, `uv`/`uvx` run the command they wrap (a `.py`
+script with python3) and skip installs (saying so on stderr), `apt-get`/`apt` succeed for packages
+the image has and fail clearly for others, and a small pytest plugin accepts `--ctrf FILE`
+(Harbor's verifiers pass it) when pytest-json-ctrf is not installed.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ case "$sub" in
         *) break ;;
       esac
     done
+    case "$1" in *.py) exec python3 "$@" ;; esac  # `uv run script.py` runs it with python
     exec "$@" ;;
   init|add|venv|sync|lock|remove|pip|python|tool|self|cache)
     echo "tb-local: 'uv $sub${*:+ $*}' skipped (offline; the local backend provides python3 and pytest)" >&2
@@ -50,6 +52,41 @@ while [ $# -gt 0 ]; do
 done
 exec "$@"
 """
+
+_APT = r"""#!/bin/bash
+# tb-local apt-get/apt stand-in: no network in the sandbox. Packages come from the task's
+# Dockerfile (the host's, or fetched into the task's layer by the builder): installing one of
+# those succeeds, as it would in the image; anything else fails saying why.
+sub=""; pkgs=(); skip=0
+for a in "$@"; do
+  if [ "$skip" = 1 ]; then skip=0; continue; fi
+  case "$a" in
+    -o|-t|-c|--target-release|--option|--config-file) skip=1 ;;
+    -*) ;;
+    *) if [ -z "$sub" ]; then sub="$a"; else pkgs+=("${a%%[=:]*}"); fi ;;
+  esac
+done
+case "$sub" in
+  update|clean|autoclean|autoremove|upgrade|dist-upgrade|full-upgrade)
+    echo "tb-local: '$(basename "$0") $sub' skipped (offline sandbox)" >&2; exit 0 ;;
+  install|reinstall)
+    missing=()
+    for p in "${pkgs[@]}"; do
+      if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then continue; fi
+      if grep -qx -- "$p" /.tb/apt/packages 2>/dev/null; then continue; fi
+      missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+      echo "tb-local: apt packages already in the image: ${pkgs[*]}" >&2; exit 0
+    fi
+    echo "E: tb-local: no network to install ${missing[*]} (only packages the task's Dockerfile installs are available)" >&2
+    exit 100 ;;
+  *) for real in /usr/bin/"$(basename "$0")" /bin/"$(basename "$0")"; do [ -x "$real" ] && exec "$real" "$@"; done
+     echo "tb-local: $(basename "$0") is not available" >&2; exit 100 ;;
+esac
+"""
+
+APT_DIR = "/.tb/apt"  # a build's list of layered packages (`packages`), read by the apt stand-in
 
 _CTRF_PLUGIN = '''"""tb-local stand-in for pytest-json-ctrf: accept --ctrf FILE and write a small CTRF report."""
 import json
@@ -98,6 +135,8 @@ def write_shims(bin_dir: Path, plugin_dir: Path, python: str) -> None:
         "py.test": _PYTEST.format(python=python),
         "uv": _UV,
         "uvx": _UVX,
+        "apt-get": _APT,
+        "apt": _APT,
     }
     for name, text in files.items():
         p = bin_dir / name

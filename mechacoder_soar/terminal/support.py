@@ -20,9 +20,12 @@ from .result import TrialResult
 _OWN_SERVICES = ("client", "main", "default")
 _VM_PACKAGES = re.compile(r"\bqemu-system|\bqemu-kvm\b|\bvirtualbox\b|\blibvirt-daemon")
 _GPU_IMAGES = re.compile(r"^\s*FROM\s+(--\S+\s+)*\S*(nvidia/cuda|pytorch/pytorch:\S*cuda|nvcr\.io/)", re.I | re.M)
+# a build that removes or moves the image's own Python packages: the tests here run with the
+# sandbox's python, so breaking (or the attempt repairing) the image's python cannot be reproduced
+_BREAKS_PYTHON = re.compile(r"^\s*RUN\b[^\n]*\b(rm|mv)\s[^\n]*(/usr/(local/)?lib/python3[^\s]*|site-packages)", re.M)
 _NETWORK_SIGNS = (
     "Could not resolve host", "Temporary failure in name resolution", "Name or service not known",
-    "Network is unreachable", "Could not resolve '", "getaddrinfo failed",
+    "Network is unreachable", "Could not resolve '", "getaddrinfo failed", "tb-local: no network to install",
 )
 
 
@@ -50,6 +53,10 @@ def static_reason(task: TBTask) -> str | None:
     m = _VM_PACKAGES.search(text)
     if m:
         return f"needs a VM ({m.group(0).strip()} in the Dockerfile)"
+    m = _BREAKS_PYTHON.search(text)
+    if m:
+        return (f"changes the image's own Python installation ({m.group(2)}), which the sandbox does not "
+                "use: its tests run with the sandbox's python")
     return None
 
 
@@ -70,7 +77,7 @@ def runtime_reason(ref: TrialResult) -> str | None:
 
 
 def _compose(task: TBTask) -> dict:
-    base = task.build_context
+    base = task.path if task.format == "tb1" else task.build_context  # TB2 keeps it in environment/
     for name in ("docker-compose.yaml", "docker-compose.yml"):
         p = base / name
         if p.exists():

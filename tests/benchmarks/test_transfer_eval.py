@@ -33,7 +33,7 @@ def test_every_benchmark_selects_sorted_ids_under_the_protocol():
         dsl.select("eval", 100, False)
     si = _load("self_improvement")
     args = si.parse_args(["--arc2", "--final"])
-    assert si.eval_suites(args) == [("arc1-train:transfer", 40, False), ("arc2-train:transfer", 40, False),
+    assert si.eval_suites(args) == [("arc1-train:transfer", 30, False), ("arc2-train:transfer", 30, False),
                                     ("arc1-eval", None, True)]
     with pytest.raises(ProtocolError, match="held out"):
         si.eval_suites(si.parse_args(["--transfer-suite", "arc1-eval"]))

@@ -210,7 +210,7 @@ def _check_clean(state, metrics, n_tasks):
 def test_adapt_scripted_never_reads_targets_before_scoring(tmp_path, store, guarded):
     guarded["proposer"] = Scripted()
     cfg = RunConfig(suite="arc1-train", task_ids=[FLIP, TRANSPOSE], iterations=2, budget_sample=1, budget_refine=1,
-                    run_dir=str(tmp_path / "run"), adapt=True, workers=2)
+                    run_dir=str(tmp_path / "run"), adapt=True, workers=2, base_namespace="base")
     store.add([{"code": "def transform(grid):\n    return grid", "description": "identity", "kind": "arc", "source": "seed"}])
     metrics = run_loop(cfg, library=store)
     rows = _check_clean(guarded, metrics, 2)
@@ -226,7 +226,8 @@ def test_adapt_scripted_never_reads_targets_before_scoring(tmp_path, store, guar
 def test_adapt_library_proposer_on_held_out_tasks(tmp_path, store, guarded):
     """The real default proposer (library search) over held-out development tasks, two iterations."""
     cfg = RunConfig(suite="arc1-train:transfer", limit=2, iterations=2, budget_sample=2, budget_refine=1,
-                    run_dir=str(tmp_path / "run"), adapt=True, search=SearchConfig(time_limit_s=1.0), workers=2)
+                    run_dir=str(tmp_path / "run"), adapt=True, search=SearchConfig(time_limit_s=1.0), workers=2,
+                    base_namespace="base")
     metrics = run_loop(cfg, library=store)
     rows = _check_clean(guarded, metrics, 2)
     assert rows[-1]["library_size"] > rows[0]["library_size"] - rows[0]["new_skills"]  # the library learned

@@ -81,18 +81,19 @@ def rays(grid, directions="hv", stop=False, colour=-1, bg=0):
             "hv": [(0, -1), (0, 1), (-1, 0), (1, 0)], "diag": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
             "all": [(0, -1), (0, 1), (-1, 0), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)]}[directions]
     ys, xs = np.nonzero((g != bg) if colour == -1 else (g == colour))
+    src, out = g.tolist(), out.tolist()   # cell-by-cell walks: Python lists index far faster
     for y, x in zip(ys.tolist(), xs.tolist()):
-        c = g[y, x]
+        c = src[y][x]
         for dy, dx in dirs:
             ny, nx = y + dy, x + dx
             while 0 <= ny < h and 0 <= nx < w:
-                if g[ny, nx] != bg:
+                if src[ny][nx] != bg:
                     if stop:
                         break
                 else:
-                    out[ny, nx] = c
+                    out[ny][nx] = c
                 ny, nx = ny + dy, nx + dx
-    return out
+    return np.array(out, dtype=g.dtype)
 
 
 def connect_same_colour(grid, diagonal=False, bg=0):
@@ -106,8 +107,9 @@ def connect_same_colour(grid, diagonal=False, bg=0):
         for d in range(-h + 1, w):
             lines.append([(y, y + d) for y in range(h) if 0 <= y + d < w])
             lines.append([(y, d + h - 1 - y) for y in range(h) if 0 <= d + h - 1 - y < w])
+    src, out = g.tolist(), out.tolist()   # cell-by-cell walks: Python lists index far faster
     for cells in lines:
-        vals = [g[y, x] for y, x in cells]
+        vals = [src[y][x] for y, x in cells]
         first, last = {}, {}
         for i, v in enumerate(vals):
             if v != bg:
@@ -116,9 +118,9 @@ def connect_same_colour(grid, diagonal=False, bg=0):
         for v, i0 in first.items():
             for i in range(i0 + 1, last[v]):
                 y, x = cells[i]
-                if out[y, x] == bg:
-                    out[y, x] = v
-    return out
+                if out[y][x] == bg:
+                    out[y][x] = v
+    return np.array(out, dtype=g.dtype)
 
 
 def draw_frame(grid, colour=1):

@@ -22,8 +22,14 @@ def transform_objects(grid, op="flip_lr", conn=8, multicolour=True, bg=0):
         y0, x0 = ys.min(), xs.min()
         box = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), -1, dtype=np.int64)
         box[ys - y0, xs - x0] = g[ys, xs]
-        t = {"flip_lr": box[:, ::-1], "flip_ud": box[::-1], "rot90": np.rot90(box, 1),
-             "rot180": np.rot90(box, 2), "rot270": np.rot90(box, 3), "transpose": box.T}[op]
+        if op == "flip_lr":
+            t = box[:, ::-1]
+        elif op == "flip_ud":
+            t = box[::-1]
+        elif op == "transpose":
+            t = box.T
+        else:
+            t = np.rot90(box, {"rot90": 1, "rot180": 2, "rot270": 3}[op])
         if y0 + t.shape[0] > h or x0 + t.shape[1] > w:
             raise ValueError("rotated object leaves the grid")
         sub = out[y0:y0 + t.shape[0], x0:x0 + t.shape[1]]
@@ -62,11 +68,14 @@ def _slide(g, out, occ, ys, xs, dy, dx):
     h, w = g.shape
     vals = g[ys, xs]
     k = 0
-    while dy or dx:
-        ny, nx = ys + (k + 1) * dy, xs + (k + 1) * dx
-        if ny.min() < 0 or nx.min() < 0 or ny.max() >= h or nx.max() >= w or occ[ny, nx].any():
-            break
-        k += 1
+    if dy or dx:
+        # the steps the grid's edges allow, then the first of them that would hit an occupied cell
+        room = min(h - 1 - ys.max() if dy > 0 else ys.min() if dy < 0 else h + w,
+                   w - 1 - xs.max() if dx > 0 else xs.min() if dx < 0 else h + w)
+        if room > 0:
+            steps = np.arange(1, room + 1)[:, None]
+            hit = occ[ys[None, :] + steps * dy, xs[None, :] + steps * dx].any(axis=1)
+            k = int(np.argmax(hit)) if hit.any() else int(room)
     ny, nx = ys + k * dy, xs + k * dx
     occ[ny, nx] = True
     out[ny, nx] = vals

@@ -17,17 +17,19 @@ SELECTORS = [
 ]
 
 
-def _select(g, comps, selector):
-    # index of the chosen component; ties go to the first in scan order
+def _select(g, comps, selector, boxes=None):
+    # index of the chosen component; ties go to the first in scan order. `boxes`: the components'
+    # bounding boxes (y0, x0, y1, x1) when the caller has them already
     if not comps:
         raise ValueError("no objects")
     n = len(comps)
     sizes = [len(c[1]) for c in comps]
-    boxes = []
-    for _, cells in comps:
-        ys = [p[0] for p in cells]
-        xs = [p[1] for p in cells]
-        boxes.append((min(ys), min(xs), max(ys) + 1, max(xs) + 1))
+    if boxes is None:
+        boxes = []
+        for _, cells in comps:
+            ys = [p[0] for p in cells]
+            xs = [p[1] for p in cells]
+            boxes.append((min(ys), min(xs), max(ys) + 1, max(xs) + 1))
     areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes]
 
     def shape_key(i):
@@ -46,28 +48,17 @@ def _select(g, comps, selector):
             raise ValueError("no unique object")
         return idx[0]
 
-    if selector == "largest":
-        return max(range(n), key=lambda i: sizes[i])
-    if selector == "smallest":
-        return min(range(n), key=lambda i: sizes[i])
-    if selector == "bbox_largest":
-        return max(range(n), key=lambda i: areas[i])
-    if selector == "bbox_smallest":
-        return min(range(n), key=lambda i: areas[i])
-    if selector == "densest":
-        return max(range(n), key=lambda i: sizes[i] / areas[i])
-    if selector == "sparsest":
-        return min(range(n), key=lambda i: sizes[i] / areas[i])
+    extreme = {"largest": (max, sizes), "smallest": (min, sizes), "bbox_largest": (max, areas),
+               "bbox_smallest": (min, areas), "top": (min, [b[0] for b in boxes]),
+               "bottom": (max, [b[2] for b in boxes]), "left": (min, [b[1] for b in boxes]),
+               "right": (max, [b[3] for b in boxes])}
+    if selector in ("densest", "sparsest"):
+        extreme[selector] = (max if selector == "densest" else min, [sizes[i] / areas[i] for i in range(n)])
     if selector == "most_colours":
-        return max(range(n), key=lambda i: len(colours(i)))
-    if selector == "top":
-        return min(range(n), key=lambda i: boxes[i][0])
-    if selector == "bottom":
-        return max(range(n), key=lambda i: boxes[i][2])
-    if selector == "left":
-        return min(range(n), key=lambda i: boxes[i][1])
-    if selector == "right":
-        return max(range(n), key=lambda i: boxes[i][3])
+        extreme[selector] = (max, [len(colours(i)) for i in range(n)])
+    if selector in extreme:
+        pick, vals = extreme[selector]
+        return pick(range(n), key=lambda i: vals[i])
     if selector == "unique_colour":
         return pick_unique([tuple(sorted(colours(i))) for i in range(n)])
     if selector == "unique_shape":
@@ -197,15 +188,28 @@ def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):
     return _cached_comps(a.tobytes(), a.shape, conn, multi, bg)
 
 
-@lru_cache(maxsize=65536)
-def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str) -> int:
-    """The chosen component's index, or -1 where `_select` raises (failures are cached too:
-    "no unique object" is a common answer)."""
+@lru_cache(maxsize=8192)
+def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> dict[str, int]:
+    """Every selector's chosen component index, -1 where `_select` raises (failures are answers
+    too: "no unique object" is common), with the bounding boxes worked out once for all."""
     try:
         g, comps = _cached_comps(key, shape, conn, multi, bg)
-        return _select(g, comps, selector)
     except Exception:
-        return -1
+        return dict.fromkeys(SELECTORS, -1)
+    boxes = [(min(ys), min(xs), max(ys) + 1, max(xs) + 1)
+             for ys, xs in (([p[0] for p in cells], [p[1] for p in cells]) for _, cells in comps)]
+    out = {}
+    for sel in SELECTORS:
+        try:
+            out[sel] = _select(g, comps, sel, boxes)
+        except Exception:
+            out[sel] = -1
+    return out
+
+
+def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str) -> int:
+    """The chosen component's index, or -1 where `_select` raises."""
+    return _cached_choices(key, shape, conn, multi, bg)[selector]
 
 
 class _Chosen:

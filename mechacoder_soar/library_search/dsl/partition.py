@@ -105,17 +105,14 @@ def cells_overlay(grid, parts="sep", op="and", colour=1, bg=0):
 def select_cell(grid, parts="sep", which="most_filled", bg=0):
     g = np.asarray(grid)
     cells = [c for row in _split(g, parts) for c in row]
-    filled = [int((c != bg).sum()) for c in cells]
-    ncol = [len(set(np.unique(c).tolist()) - {bg}) for c in cells]
+    # each measure is taken only for the choice that needs it
+    if which in ("most_filled", "least_filled"):
+        filled = [int((c != bg).sum()) for c in cells]
+        return cells[int(np.argmax(filled) if which == "most_filled" else np.argmin(filled))]
+    if which in ("most_colours", "least_colours"):
+        ncol = [len(set(np.unique(c).tolist()) - {bg}) for c in cells]
+        return cells[int(np.argmax(ncol) if which == "most_colours" else np.argmin(ncol))]
     keys = [c.tobytes() + bytes(str(c.shape), "ascii") for c in cells]
-    if which == "most_filled":
-        return cells[int(np.argmax(filled))]
-    if which == "least_filled":
-        return cells[int(np.argmin(filled))]
-    if which == "most_colours":
-        return cells[int(np.argmax(ncol))]
-    if which == "least_colours":
-        return cells[int(np.argmin(ncol))]
     if which == "unique":
         idx = [i for i in range(len(cells)) if keys.count(keys[i]) == 1]
         if len(idx) != 1:

@@ -71,16 +71,21 @@ def _repair(g, mode, mask):
         maps.append(lambda y, x: (w - 1 - x, y))
     if not maps:
         raise ValueError("no symmetry found")
-    out = g.tolist()   # cell by cell in scan order (a cell may copy one filled earlier): lists are fast
+    # cell by cell in scan order (a cell may copy one filled earlier in the pass), on a flat list
+    # with every masked cell's counterparts (flat index, -1 off the grid) worked out up front
+    out = g.ravel().tolist()
     for _ in range(2):
-        for y, x in zip(*np.nonzero(np.array(out) == mask)):
-            y, x = int(y), int(x)
-            for f in maps:
-                yy, xx = f(y, x)
-                if 0 <= yy < h and 0 <= xx < w and out[yy][xx] != mask:
-                    out[y][x] = out[yy][xx]
+        ys, xs = np.nonzero(np.array(out).reshape(h, w) == mask)
+        targets = []
+        for f in maps:
+            yy, xx = f(ys, xs)
+            targets.append(np.where((yy >= 0) & (yy < h) & (xx >= 0) & (xx < w), yy * w + xx, -1).tolist())
+        for c, ts in zip((ys * w + xs).tolist(), zip(*targets)):
+            for t in ts:
+                if t >= 0 and out[t] != mask:
+                    out[c] = out[t]
                     break
-    return np.array(out, dtype=g.dtype)
+    return np.array(out, dtype=g.dtype).reshape(h, w)
 
 
 def _periodic(g, known, h, w):

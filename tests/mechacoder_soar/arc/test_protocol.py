@@ -98,3 +98,15 @@ def test_pass_at_2_needs_every_test_output_within_two_submissions():
     assert o.pass_at_2("t", [[a, [[9]]], [[[9]], b]]) is True
     assert o.pass_at_2("t", [[[[9]], [[9]]], [[[9]], [[9]]], [a, b]]) is False
     assert o.inputs_hit_at_2("t", [[a, [[9]]]]) == [True, False]
+
+
+def test_single_eval_tasks_are_refused_for_development():
+    from mechacoder_soar.arc.protocol import check_task
+
+    check_task("arc1-train", list_task_ids("arc1-train")[0])
+    with pytest.raises(ProtocolError, match="held-out eval suite"):
+        check_task("arc1-eval", list_task_ids("arc1-eval")[0])
+    reused = sorted(set(list_task_ids("arc2-train")) & set(list_task_ids("arc1-eval")))
+    assert reused
+    with pytest.raises(ProtocolError, match="held-out eval suite"):
+        check_task("arc2-train", reused[0])

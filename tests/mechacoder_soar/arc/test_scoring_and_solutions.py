@@ -88,3 +88,12 @@ def test_cli_exec(tmp_path):
     assert r.exit_code == 0 and "train accuracy: 0.000" in r.output and "IndexError" in r.output
     r = CliRunner().invoke(app, ["exec", "--suite", "arc1-train", "--task", "nope", str(prog)])
     assert r.exit_code == 2 and "nope" in r.output
+    # an eval task is held out for the final table, however it is reached
+    from mechacoder_soar.arc import list_task_ids
+
+    ev = list_task_ids("arc1-eval")[0]
+    r = CliRunner().invoke(app, ["exec", "--suite", "arc1-eval", "--task", ev, str(prog)])
+    assert r.exit_code == 2 and "held-out eval suite" in r.output
+    reused = sorted(set(list_task_ids("arc2-train")) & set(list_task_ids("arc1-eval")))[0]
+    r = CliRunner().invoke(app, ["exec", "--suite", "arc2-train", "--task", reused, str(prog)])
+    assert r.exit_code == 2 and "held-out eval suite" in r.output

@@ -37,6 +37,9 @@ def test_flag_defaults_are_the_config_defaults(command):
     for name, p in _params(command).items():
         if name in NOT_CONFIG or name == "task_ids":
             continue
+        if command == "adapt" and name == "namespace":
+            assert p.default is None  # adapt learns into a namespace of its own, named after its run dir
+            continue
         want = getattr(d.search, FLAT_SEARCH_KEYS[name]) if name in FLAT_SEARCH_KEYS else getattr(d, name)
         assert p.default == want, f"--{name}: default {p.default!r}, RunConfig says {want!r}"
 
@@ -48,3 +51,14 @@ def test_a_command_line_maps_onto_the_run_config():
                             "learn": False, "program_timeout_s": 0.5})
     assert cfg.adapt and not cfg.learn and cfg.task_ids == ["a", "b"] and cfg.program_timeout_s == 0.5
     assert cfg.search == SearchConfig(budget=40, time_limit_s=3.0, max_depth=2)
+
+
+def test_curriculum_flag_defaults_are_the_config_defaults():
+    from mechacoder_soar.config import CurriculumConfig
+
+    d = CurriculumConfig()
+    params = _params("curriculum")
+    want = {"holdout": d.holdout, "repeats": d.repeats, "search_time": d.student.search.time_limit_s,
+            "search_budget": d.student.search.budget, "max_depth": d.student.search.max_depth,
+            "generators": ",".join(d.generators), "min_gain": d.min_gain, "seed": d.seed, "dry_run": d.dry_run}
+    assert {k: params[k].default for k in want} == want

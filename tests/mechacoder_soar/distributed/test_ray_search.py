@@ -1,6 +1,7 @@
 """--executor ray on a real local Ray cluster (2 CPUs): real actors, real sandboxed executor pools,
 real store snapshot. Proposers are test doubles here except in the end-to-end run."""
 import functools
+import hashlib
 import json
 import os
 import time
@@ -27,10 +28,12 @@ GOOD = {FLIP_TASK: "def transform(grid):\n    return grid[::-1]",
 
 
 def wrong(tag) -> str:
-    """A wrong program whose output spells `tag`'s digits: the loop journals one program per output
-    set and task, so distinct samples need distinct outputs."""
-    digits = "".join(c for c in tag if c.isdigit())[:30]
-    return f"def transform(grid):\n    return [[int(c) for c in {digits!r}]]"
+    """A wrong program whose outputs differ by tag (six extra rows spell a hash of it): the task
+    search journals no output set twice, so programs that only differed in a comment would collapse."""
+    h = int(hashlib.sha256(str(tag).encode()).hexdigest()[:8], 16) % 10**6
+    digits = [(h // 10**j) % 10 for j in range(6)]
+    return ("def transform(grid):\n"
+            f"    return [[(v + 1) % 10 for v in r] for r in grid] + [[d] * len(grid[0]) for d in {digits}]  # {tag}")
 
 
 class ScriptedProposer:

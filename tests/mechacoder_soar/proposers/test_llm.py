@@ -33,8 +33,13 @@ def test_refine_and_requests_split_by_n_per_request() -> None:
     assert len(props) == 2 and props[0].meta["mode"] == "refine"
 
 
-def test_unusable_completions_are_dropped() -> None:
-    assert mocked("I cannot solve this.").sample(fx.arc_task(), [], n=2) == []
+def test_unusable_completions_are_kept_as_unparsed_proposals() -> None:
+    """Every completion is an attempt: one without a program comes back marked, with its raw text."""
+    props = mocked("I cannot solve this.").sample(fx.arc_task(), fx.arc_skills(), n=2)
+    assert len(props) == 2 and all(p.unparsed for p in props)
+    assert props[0].code == "I cannot solve this." == props[0].meta["completion"]
+    assert props[0].context_skill_ids == ["s-rot", "s-id"]
+    assert not any(p.unparsed for p in mocked(GOOD).sample(fx.arc_task(), [], n=2))
     assert mocked(GOOD).sample(fx.arc_task(), [], n=0) == []
 
 

@@ -9,6 +9,9 @@ import pytest
 
 from mechacoder_soar.terminal.local_backend import LocalBackend
 
+# fixtures/ holds task folders whose tests/ run inside the sandbox, never in this session
+collect_ignore_glob = ["fixtures/*"]
+
 needs_bwrap = pytest.mark.skipif(LocalBackend.available() is not None,
                                  reason=f"bubblewrap unusable here: {LocalBackend.available()}")
 

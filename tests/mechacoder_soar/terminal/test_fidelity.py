@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mechacoder_soar.cli import app
-from mechacoder_soar.terminal import load_tb_suite, load_tb_task, run_trial
+from mechacoder_soar.terminal import TBTaskError, load_tb_suite, load_tb_task, run_trial
 from mechacoder_soar.terminal.apt_layer import AptError, AptLayer, host_has_package
 from mechacoder_soar.terminal.check import check_task
 from mechacoder_soar.terminal.dockerfile import DockerfileError, parse_dockerfile
@@ -49,8 +49,25 @@ def test_static_reasons_name_what_is_missing(tmp_path: Path):
     assert static_reason(load_tb_task(gpu)).startswith("needs a GPU")
     assert static_reason(load_tb_task(priv)).startswith("needs a VM or privileged container")
     assert static_reason(load_tb_task(plain)) is None
+    py = write(tmp_path / "py", {**base, "Dockerfile": "FROM x\nRUN rm -rf /usr/local/lib/python3.13/site-packages/pip\n"})
+    assert "changes the image's own Python installation" in static_reason(load_tb_task(py))
     assert static_reason(load_tb_task(FIXTURES / "needs-service")) == \
         "needs a service container besides its own: db (docker-compose.yaml)"
+
+
+def test_tb1_dockerfile_named_by_docker_compose(tmp_path: Path):
+    """Some TB1 tasks build their client from a subfolder (`build: {context: client}`)."""
+    root = write(tmp_path / "ctx", {
+        "task.yaml": "instruction: x\ndifficulty: easy\n", "tests/test_outputs.py": "",
+        "docker-compose.yaml": "services:\n  client:\n    build:\n      context: client\n      dockerfile: Dockerfile\n",
+        "client/Dockerfile": "FROM ghcr.io/laude-institute/t-bench/python-3-13:20250620\nWORKDIR /srv/x\n",
+    })
+    t = load_tb_task(root)
+    assert t.dockerfile == (root / "client" / "Dockerfile").resolve() and t.build_context == (root / "client").resolve()
+    assert t.workdir == "/srv/x" and static_reason(t) is None
+    (root / "docker-compose.yaml").write_text("services:\n  client:\n    build:\n      context: ../../elsewhere\n")
+    with pytest.raises(TBTaskError, match="outside the task folder"):
+        load_tb_task(root)
 
 
 def test_one_unreadable_task_does_not_sink_the_suite(tmp_path: Path):
@@ -92,6 +109,7 @@ def test_check_reports_each_class_and_never_aborts(tmp_path: Path):
     assert "heredoc <<EOF is never closed" in rows["bad-heredoc"]["unsupported"]
     assert rows["wants-network"]["unsupported"].startswith("needs network: curl")
     assert not any(row["empty_resolved"] for row in rows.values())
+    assert rows["wants-network"]["ran"] and not rows["needs-service"]["ran"]  # refused up front, nothing run
 
 
 @needs_bwrap
@@ -100,8 +118,10 @@ def test_system_dir_writes_stay_in_the_trial(backend):
     t = load_tb_task(FIXTURES / "heredoc-build")
     first = run_trial(t, t.reference_script(), backend=backend)
     assert first.resolved, first.test_output
-    second = run_trial(t, "cat /etc/greeter/config.json; echo x > /usr/local/bin/planted\n", backend=backend)
+    second = run_trial(t, "cat /etc/greeter/config.json; echo x > /usr/local/bin/planted\n"
+                          "echo 'print(\"uv-ran-\" + \"py\")' > s.py && uv run s.py\n", backend=backend)
     assert '"name": "world"' in second.script_output and not second.resolved
+    assert "uv-ran-py" in second.script_output  # `uv run script.py` runs it with python, as uv does
     assert not Path("/etc/greeter").exists() and not Path("/usr/local/bin/planted").exists()
 
 
@@ -123,7 +143,11 @@ def test_apt_package_the_host_lacks_is_fetched_into_a_layer(tmp_path: Path, monk
         row = check_task(t, b)
         assert row.status == "ok", (row.error, row.unsupported, row.unhonoured_steps)
         assert not row.empty_resolved
-        res = run_trial(t, "rm -f /usr/bin/figlet-figlet; figlet gone || echo figlet-removed\n", backend=b)
+        res = run_trial(t, "apt-get update && apt-get install -y figlet && echo figlet-ok\n"
+                           "apt-get install -y cowsay; echo cowsay-rc=$?\n"
+                           "rm -f /usr/bin/figlet-figlet; figlet gone || echo figlet-removed\n", backend=b)
+        assert "figlet-ok" in res.script_output and "cowsay-rc=100" in res.script_output, res.script_output
+        assert "no network to install cowsay" in res.script_output
         assert "figlet-removed" in res.script_output
         again = run_trial(t, t.reference_script(), backend=b)
         assert again.resolved, again.test_output  # the removal stayed in that trial's own layer
