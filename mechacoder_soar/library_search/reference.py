@@ -15,6 +15,8 @@ import numpy as np
 
 from .primitives import PRIMITIVES, Step, apply_step, to_array, to_grid, validate_steps
 from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
+# the cost order is shared, not copied: both engines must try primitives in the same order
+from .search import _ordered_primitives
 
 State = tuple[np.ndarray, ...]
 
@@ -193,25 +195,6 @@ class _Engine:
         cands = (correct + near)[: self.config.max_candidates]
         return SearchResult(candidates=cands, n_evaluated=self.n_evaluated,
                             elapsed_s=time.perf_counter() - self.start, exhausted=self.exhausted)
-
-
-def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig, categories: Sequence[str] = (),
-                        prior: dict[str, float] | None = None) -> list[tuple[float, str]]:
-    """(effective cost, name), cheapest first: each primitive's cost times its learned prior
-    multiplier (prior.py); then `order` names get a discount that shrinks with rank, preferred
-    categories a smaller one."""
-    pref = {n: i for i, n in enumerate(order or []) if n in PRIMITIVES}
-    prior = prior or {}
-    out = []
-    for name, p in PRIMITIVES.items():
-        c = p.cost * prior.get(name, 1.0)
-        if name in pref:
-            c = c * config.preferred_discount + 0.01 * pref[name]
-        elif p.category in categories:
-            c = c * (0.5 + 0.5 * config.preferred_discount) + 0.05 * categories.index(p.category)
-        out.append((c, name))
-    out.sort()
-    return out
 
 
 def search(
