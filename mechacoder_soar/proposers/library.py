@@ -264,11 +264,12 @@ class LibrarySearchProposer:
         return list(dict.fromkeys(ids))
 
     def _search_config(self, more: int = 0) -> SearchConfig:
-        """The search's config; `more`: programs already proposed this round, asked for on top
-        (as candidates, and as solutions to find before stopping) so the next ones come back."""
+        """The search's config; `more`: programs already proposed this round, asked for on top as
+        candidates so the next ones come back. The stop after `stop_after_solutions` answers is kept:
+        raising it too made every later call on a solved task run to its time limit looking for
+        answers that rarely exist, for refinements of a task that is already solved."""
         c = self.config.search
-        return replace(c, max_candidates=c.max_candidates + more,
-                       stop_after_solutions=c.stop_after_solutions + more if c.stop_after_solutions else 0)
+        return replace(c, max_candidates=c.max_candidates + more)
 
     def _proposal(self, cand, composite_ids) -> Proposal:
         from ..library_search.primitives import render_program
