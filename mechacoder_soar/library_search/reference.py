@@ -205,14 +205,8 @@ def search(
     extra_programs: Iterable[Sequence[Step]] = (),
     prior: dict[str, float] | None = None,
 ) -> SearchResult:
-    """Compose primitives up to `config.max_depth`, cheapest first, until the budget, the time limit
-    or the space runs out. `train_pairs`: (input, output) tuples or {'input','output'} dicts.
-    `order`: primitive names to prefer. `prior`: learned cost multipliers per primitive (prior.py).
-    `extra_programs`: learned compositions, best first: each is a depth-1 candidate costing
-    `config.learned_cost` plus `learned_rank_step` per rank, tried (also with re-inferred settings)
-    in cost order with the primitives; the first few that bring the grids closer are extended.
-    Candidates: fully-correct first (cheapest first, one per distinct test answer), then near
-    misses by train accuracy and pixel score."""
+    """The engine before the rewrite, kept for the speed benchmark and the equivalence tests: the
+    contract (arguments, order, pruning, candidates) is `search.search`'s."""
     config = config or SearchConfig()
     eng = _Engine(train_pairs, test_inputs, config)
     prims = _ordered_primitives(order, config, prior=prior)
