@@ -19,13 +19,14 @@ one seed always gives the same programs.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
 import threading
 from dataclasses import dataclass, field, replace
 
-from skills_store.schema import Skill, SkillIn, code_hash
+from skills_store.schema import Skill, SkillIn
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
@@ -152,7 +153,7 @@ class LibrarySearchProposer:
         self.recognizer = Recognizer(self.config.recognizer) if self.config.recognition else None
         self._synced_at = -1  # library size when _seed_ids, prior and the recognizer were read from it
         self._sync_lock = threading.Lock()
-        self._proposed: dict[str, set[str]] = {}  # task id -> code hashes proposed in this round
+        self._proposed: dict[str, set[bytes]] = {}  # task id -> hashes of the code proposed in this round
         self._program_ids: dict[str, str] = {}    # learned composition (json) -> its skill id, for credit
         self._sync()
         self._pool = None
@@ -279,12 +280,17 @@ class LibrarySearchProposer:
                         meta={"dsl": json.dumps(steps), "depth": len(steps)})
 
     def _fresh(self, task_id: str, props: list[Proposal], n: int) -> list[Proposal]:
-        """The first `n` of `props` not proposed for `task_id` in this round (nor twice here)."""
+        """The first `n` of `props` not proposed for `task_id` in this round (nor twice here).
+        Keyed by the exact text, not the normalised code (`code_hash` parses and unparses every
+        program, and a later call re-checks every candidate the search returns): the texts come
+        from `render_program`, one text per step list, or from distinct stored skills."""
         seen = self._proposed.setdefault(task_id, set())
         out = []
         for p in props:
-            h = code_hash(p.code)
-            if h not in seen and len(out) < n:
+            if len(out) >= n:
+                break
+            h = hashlib.blake2b(p.code.encode(), digest_size=16).digest()
+            if h not in seen:
                 seen.add(h)
                 out.append(p)
         return out
