@@ -155,22 +155,34 @@ class LibrarySearchProposer:
         self._sync_lock = threading.Lock()
         self._proposed: dict[str, set[bytes]] = {}  # task id -> hashes of the code proposed in this round
         self._program_ids: dict[str, str] = {}    # learned composition (json) -> its skill id, for credit
-        self._sync()
+        self._views: dict[str, tuple[int, tuple] | None] = {}  # task id -> (synced at, _view) in its round
         self._pool = None
         self._pool_lock = threading.Lock()
+        self._sync()
 
     def _run(self, fn, *args, **kw):
         """Run a search function in the process pool (spawned: never fork a process that holds
         Chroma, torch and executor threads)."""
         if self.config.processes <= 1:
             return fn(*args, **kw)
+        return self._get_pool().submit(fn, *args, **kw).result()
+
+    def _get_pool(self):
         with self._pool_lock:
             if self._pool is None:
                 import multiprocessing as mp
                 from concurrent.futures import ProcessPoolExecutor
 
                 self._pool = ProcessPoolExecutor(self.config.processes, mp_context=mp.get_context("spawn"))
-        return self._pool.submit(fn, *args, **kw).result()
+            return self._pool
+
+    def _map(self, fn, jobs: list) -> list:
+        """`map` over the process pool (the dreams of a retrain: every task waits for it, and
+        the pool is idle then), in order; in-process with one process, or for a few jobs."""
+        pool = self._get_pool() if self.config.processes > 1 and len(jobs) >= 4 * self.config.processes else None
+        if pool is None:
+            return list(map(fn, jobs))
+        return list(pool.map(fn, jobs, chunksize=max(1, len(jobs) // (8 * self.config.processes))))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -190,8 +202,10 @@ class LibrarySearchProposer:
 
     def start_task(self, task_id: str) -> None:
         """Open a new round for `task_id` (the loop calls this once per task and iteration): what
-        was proposed for it before may be proposed again."""
+        was proposed for it before may be proposed again, and what the library says about it is
+        read again at its first call."""
         self._proposed.pop(task_id, None)
+        self._views[task_id] = None
 
     def _sync(self) -> None:
         """What the proposer reads from the whole library, in one scan, redone only when the
@@ -217,7 +231,7 @@ class LibrarySearchProposer:
                         solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
             self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
             if self.recognizer is not None:
-                self.recognizer.retrain(programs)
+                self.recognizer.retrain(programs, self._map)
             self._seed_ids, self._program_ids, self._synced_at = seed_ids, program_ids, n
 
     def steer(self, task: Task, skills: list[Skill]) -> Steering:
@@ -226,13 +240,7 @@ class LibrarySearchProposer:
         self._sync()
         if self.recognizer is not None:
             self.recognizer.observe([task])  # material for the next retrain, never for this one
-        pred = self.recognizer.predict(task) if self.recognizer is not None else Prediction()
-        query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
-        k = self.config.k_retrieve
-        # Seeds and learned skills are retrieved apart: as the library grows, learned skills would
-        # otherwise crowd the seeds out of the top-k and the primitive order would lose its guide.
-        seeds = [h.skill for h in self.library.retrieve_for_sampling(query, k, kind="arc", source="seed")]
-        learned = [h.skill for h in self.library.retrieve_for_sampling(query, k, kind="arc") if h.skill.source != "seed"]
+        pred, seeds, learned = self._view(task)
         seen, ordered = set(), []
         for s in list(skills) + seeds + learned:
             if s.id not in seen:
@@ -253,6 +261,27 @@ class LibrarySearchProposer:
                 plain.append(s)
         return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
                         plain=plain, composite_ids=composite_ids)
+
+    def _view(self, task: Task) -> tuple[Prediction, list[Skill], list[Skill]]:
+        """The recognition model's prediction for `task` and the seed and learned skills retrieved
+        for it. Read once per round (`start_task`) while the library keeps its size: within a
+        round the loop only searches (it learns, and moves EMAs, after every task's search), so
+        every call of the round would get the same answer. Read afresh outside a round."""
+        synced = self._synced_at
+        cached = self._views.get(task.id)
+        if cached is not None and cached[0] == synced:
+            return cached[1]
+        pred = self.recognizer.predict(task) if self.recognizer is not None else Prediction()
+        query = describe_arc([(e.input, e.output) for e in task.train], task.test_inputs)
+        k = self.config.k_retrieve
+        # Seeds and learned skills are retrieved apart: as the library grows, learned skills would
+        # otherwise crowd the seeds out of the top-k and the primitive order would lose its guide.
+        seeds = [h.skill for h in self.library.retrieve_for_sampling(query, k, kind="arc", source="seed")]
+        learned = [h.skill for h in self.library.retrieve_for_sampling(query, k, kind="arc") if h.skill.source != "seed"]
+        view = (pred, seeds, learned)
+        if task.id in self._views:  # in a round
+            self._views[task.id] = (synced, view)
+        return view
 
     def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
         ids = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,9 @@ class Example:
     origin: bool   # made on the program's own origin task's inputs
 
 
+MapFn = Callable[[Callable, Iterable], Iterator]
+
+
 def program_key(steps: Sequence[Step]) -> str:
     return json.dumps([[n, p] for n, p in steps], sort_keys=True)
 
@@ -67,6 +70,14 @@ def dream_pairs(steps: Sequence[Step], inputs: Sequence[Any]) -> list[tuple[np.n
     return pairs
 
 
+def dream_features(job: tuple[Sequence[Step], Sequence[Any]]) -> np.ndarray | None:
+    """The features of the task program `job[0]` dreams on inputs `job[1]` (None: no task, see
+    `dream_pairs`). One argument, module-level: a process pool's `map` can run it."""
+    steps, inputs = job
+    pairs = dream_pairs(steps, inputs)
+    return None if pairs is None else task_features(pairs)
+
+
 def _rank(key: str, task_id: str) -> str:
     return hashlib.sha256(f"{key}|{task_id}".encode()).hexdigest()
 
@@ -78,25 +89,25 @@ class Dreamer:
         self.config = config or DreamConfig()
         self._cache: dict[tuple[str, str], np.ndarray | None] = {}
 
-    def _dream(self, key: str, steps: Sequence[Step], task_id: str, inputs: Sequence[Any]) -> np.ndarray | None:
-        ck = (key, task_id)
-        if ck not in self._cache:
-            pairs = dream_pairs(steps, inputs[: self.config.max_inputs])
-            self._cache[ck] = None if pairs is None else task_features(pairs)
-        return self._cache[ck]
-
     def examples(self, programs: Mapping[str, tuple[Sequence[Step], str | None]],
-                 inputs: Mapping[str, Sequence[Any]]) -> list[Example]:
+                 inputs: Mapping[str, Sequence[Any]], map_fn: MapFn = map) -> list[Example]:
         """`programs`: key -> (steps, origin task id or None); `inputs`: task id -> train inputs.
-        One example per (program, task) dream that is a task (see `dream_pairs`)."""
-        out = []
+        One example per (program, task) dream that is a task (see `dream_pairs`). `map_fn` runs
+        the dreams not cached yet (`map`, or a process pool's, which keeps the order)."""
         task_ids = sorted(inputs)
+        plan = []
         for key in sorted(programs):
             steps, origin = programs[key]
             others = sorted((t for t in task_ids if t != origin), key=lambda t: _rank(key, t))
             chosen = ([origin] if origin in inputs else []) + others[: self.config.tasks_per_program]
+            plan.append((key, steps, origin, chosen))
+        todo = [(key, t) for key, _, _, chosen in plan for t in chosen if (key, t) not in self._cache]
+        jobs = [(programs[key][0], inputs[t][: self.config.max_inputs]) for key, t in todo]
+        self._cache.update(zip(todo, map_fn(dream_features, jobs)))
+        out = []
+        for key, steps, origin, chosen in plan:
             for t in chosen:
-                f = self._dream(key, steps, t, inputs[t])
+                f = self._cache[(key, t)]
                 if f is not None:
                     out.append(Example(features=f, steps=tuple((n, dict(p)) for n, p in steps), task_id=t,
                                        origin=t == origin))

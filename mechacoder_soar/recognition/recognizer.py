@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain import Task
 from ..library_search.primitives import Step
-from .dreams import DreamConfig, Dreamer
+from .dreams import DreamConfig, Dreamer, MapFn
 from .features import task_features
 from .model import Prediction, RecognitionConfig, RecognitionModel
 
@@ -47,12 +47,12 @@ class Recognizer:
     def n_observed(self) -> int:
         return len(self._inputs)
 
-    def retrain(self, programs: Mapping[str, tuple[Sequence[Step], str | None]]) -> int:
+    def retrain(self, programs: Mapping[str, tuple[Sequence[Step], str | None]], map_fn: MapFn = map) -> int:
         """Refit on `programs` (key -> (steps, origin task id)) dreamed on the observed inputs;
-        returns the number of examples."""
+        returns the number of examples. `map_fn` runs the new dreams (see `Dreamer.examples`)."""
         with self._lock:
             inputs = dict(self._inputs)
-        examples = self.dreamer.examples(programs, inputs)
+        examples = self.dreamer.examples(programs, inputs, map_fn)
         self.model = RecognitionModel(self.config.model).fit(examples)
         return len(examples)
 

@@ -103,3 +103,54 @@ def test_seeded_calls_are_deterministic_and_never_repeat_in_a_round(store):
     assert r1 and r2 and r1[0].code != r2[0].code                            # one parent twice: two children
     a.start_task(task.id)                                                    # a new round (iteration)
     assert [x.code for x in a.sample(task, [], 3, seed=7)] == first
+
+
+class _CountingLibrary:
+    """The store, counting the proposer's retrievals."""
+
+    def __init__(self, store):
+        self.store, self.retrievals = store, 0
+
+    def retrieve_for_sampling(self, *a, **kw):
+        self.retrievals += 1
+        return self.store.retrieve_for_sampling(*a, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_a_round_reads_the_library_once_per_task_and_a_new_round_or_a_grown_library_reads_again(store):
+    rng = np.random.default_rng(5)
+    ensure_seed_skills(store)
+    task = make_task("t", COMPOSED[1], rng).public()
+    lib = _CountingLibrary(store)
+    p = LibrarySearchProposer(lib, LibrarySearchConfig(**SMALL))
+    p.steer(task, []), p.steer(task, [])
+    assert lib.retrievals == 4                              # outside a round: every call reads
+    p.start_task(task.id)
+    first = p.steer(task, [])
+    p.sample(task, [], 2), p.refine(task, parent_of(task, [("flip_ud", {})]), [], 1)
+    assert lib.retrievals == 6 and p.steer(task, []).order == first.order   # the round's calls: one read
+    p.start_task(task.id)
+    p.steer(task, [])
+    assert lib.retrievals == 8                              # a new round reads again
+    learn(store, rng)                                       # the library grew (another run's learning)
+    grown = p.steer(task, [])
+    assert lib.retrievals == 10 and grown.extras != first.extras
+
+
+def test_dreams_run_in_the_search_processes_give_the_same_model(store):
+    rng = np.random.default_rng(9)
+    ensure_seed_skills(store)
+    tasks = learn(store, rng)
+    models, pooled = [], []
+    for processes in (1, 2):
+        p = LibrarySearchProposer(store, LibrarySearchConfig(**{**SMALL, "processes": processes}))
+        p.observe(tasks)
+        p._sync()
+        models.append(p.recognizer.model)
+        pooled.append(p._pool is not None)   # the pool starts at its first use
+        p.close()
+    assert pooled == [False, True] and models[0].n_examples > 4 * 2  # past the in-process cut-off
+    assert np.array_equal(models[0]._x, models[1]._x)
+    assert [e.steps for e in models[0]._examples] == [e.steps for e in models[1]._examples]
