@@ -74,19 +74,29 @@ def _output_key(a: Attempt) -> str | None:
     return None if a.error else json.dumps([a.train_outputs, a.test_outputs])
 
 
+def _code_key(code: str, meta: dict) -> str:
+    """What makes two programs the same one: the normalised code; for a program rendered from DSL
+    steps (meta 'dsl'), its exact text. Rendering is deterministic, so normalising such a text
+    (parsing and unparsing the source of every primitive it carries) would only cost time; a
+    free-form text that happens to equal one is caught by its outputs (`_Seen.new_outputs`)."""
+    if meta.get("dsl"):
+        return "dsl:" + hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
+    return code_hash(code)
+
+
 class _Seen:
-    """Within one task and iteration: programs (by normalised code) and output sets already
-    journalled, so none is evaluated or journalled twice — a duplicate would spend budget, add a
-    vote and credit the same skills twice."""
+    """Within one task and iteration: programs (`_code_key`) and output sets already journalled,
+    so none is evaluated or journalled twice — a duplicate would spend budget, add a vote and
+    credit the same skills twice."""
 
     def __init__(self, attempts: list[Attempt]):
-        self.codes = {code_hash(a.code) for a in attempts}
+        self.codes = {_code_key(a.code, a.meta) for a in attempts}
         self.outputs = {k for a in attempts if (k := _output_key(a)) is not None}
 
     def new_code(self, props: list[Proposal]) -> list[Proposal]:
         out = []
         for p in props:
-            h = code_hash(p.code)
+            h = _code_key(p.code, p.meta)
             if h not in self.codes:
                 self.codes.add(h)
                 out.append(p)

@@ -44,3 +44,16 @@ def test_duplicates_are_neither_evaluated_nor_journalled(tmp_path, library):
     outputs = [json.dumps([r["predicted_train_output"], r["predicted_test_output"]]) for r in recs]
     assert len(set(outputs)) == len(outputs)
     assert m["iterations"][0]["attempts"] == 2 and m["iterations"][0]["train_solved"] == 1
+
+
+def test_rendered_programs_are_keyed_by_their_text_and_free_form_code_by_its_normalised_form():
+    from mechacoder_soar.library_search.primitives import render_program
+    from mechacoder_soar.task_search import _Seen
+
+    dsl = json.dumps([["flip_ud", {}]])
+    rendered = render_program([("flip_ud", {})])
+    seen = _Seen([])
+    props = [Proposal(rendered, meta={"dsl": dsl}), Proposal(rendered, meta={"dsl": dsl}), Proposal(FLIP),
+             Proposal(FLIP_AGAIN)]
+    assert [p.code for p in seen.new_code(props)] == [rendered, FLIP]
+    assert seen.new_code([Proposal(rendered + "\n", meta={"dsl": dsl})])   # keyed by the text (outputs dedup the rest)
