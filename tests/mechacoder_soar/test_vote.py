@@ -22,3 +22,11 @@ def test_majority_when_no_program_is_right_on_train():
     A, B = [[[1]]], [[[2]]]
     groups = weighted_vote([att("1", A, 0), att("2", B, 0), att("3", B, 0)], top=1)
     assert groups[0].test_outputs == B
+
+
+def test_an_answer_right_on_train_outranks_agreeing_near_misses():
+    A, B, C = [[[1]]], [[[2]]], [[[3]]]
+    near = [att(str(i), A, 2 / 3) for i in range(3)]                  # 3 * 667.7: outweighs one 1001
+    groups = weighted_vote(near + [att("c", B, 1.0), att("x", C, 0.5)])
+    assert [g.test_outputs for g in groups] == [B, A]                 # the right one first, then the weightiest
+    assert groups[1].weight > groups[0].weight
