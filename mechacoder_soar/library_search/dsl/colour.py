@@ -154,6 +154,18 @@ def infer_colour_map(pairs: Pairs) -> list[dict]:
     """A cell-wise colour map consistent with every pair (same shapes); identity entries dropped."""
     if not pairs or not same_shapes(pairs):
         return []
+    small = all(a.dtype == b.dtype == np.int64 for a, b in pairs)
+    if small:
+        a_all = np.concatenate([a.ravel() for a, _ in pairs])
+        b_all = np.concatenate([b.ravel() for _, b in pairs])
+        small = min(a_all.min(), b_all.min()) >= 0 and max(a_all.max(), b_all.max()) <= 9
+    if small:
+        # colours 0..9: every (input colour, output colour) pair of cells at once
+        seen = (np.bincount(a_all * 10 + b_all, minlength=100).reshape(10, 10) > 0).tolist()
+        if any(sum(row) > 1 for row in seen):
+            return []
+        mapping = [[x, row.index(True)] for x, row in enumerate(seen) if any(row) and not row[x]]
+        return [{"mapping": mapping}] if mapping else []
     table: dict[int, int] = {}
     for a, b in pairs:
         for x in np.unique(a).tolist():
@@ -228,10 +240,13 @@ def _by_rank_infer(pairs: Pairs) -> list[dict]:
 register(colour_map, category="colour", cost=1.0, infer=infer_colour_map,
          description="Replace colours cell by cell with a fixed colour-to-colour map learned from the train pairs.")
 register(recolour_nonbg, category="colour", cost=1.1, space=_recolour_space,
+         keeps_shape=True,
          description="Paint every non-background cell a single colour.")
 register(keep_colour, category="colour", cost=1.2, space=_colour_choice_space,
+         keeps_shape=True,
          description="Keep only the cells of one colour; everything else becomes background.")
 register(remove_colour, category="colour", cost=1.2, space=_colour_choice_space,
+         keeps_shape=True,
          description="Erase one colour (turn its cells into background), keeping the rest.")
 register(recolour_by_size, category="colour", cost=1.3, infer=_by_size_infer, helpers=[_components],
          description="Recolour each object according to its size (number of cells), with a size-to-colour table learned from the train pairs.")
@@ -242,4 +257,5 @@ register(majority_colour_cell, category="colour", cost=1.3,
          description="Summarise the grid as a single cell of its most (or least) frequent non-background colour.")
 register(apply_legend, category="colour", cost=1.3, helpers=[_components],
          space=lambda pairs: [{"direction": d, "bg": b} for b in bg_options(pairs) for d in ("rl", "lr")],
+         keeps_shape=True,
          description="Read a colour legend of two-cell pairs (colour A next to colour B), erase it, and recolour the rest of the grid by that key.")

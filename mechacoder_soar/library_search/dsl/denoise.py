@@ -68,8 +68,10 @@ def _noise_space(pairs: Pairs) -> list[dict]:
 
 
 register(remove_small_objects, category="denoise", cost=1.1, space=_small_space, helpers=[_components],
+         keeps_shape=True,
          description="Denoise: erase specks, i.e. objects of at most max_size cells.")
 register(replace_noise, category="denoise", cost=1.2, space=_noise_space, helpers=[_neighbour_counts],
+         keeps_shape=True,
          description="Denoise: replace every cell of a noise colour with the majority colour of its neighbours.")
 register(majority_filter, category="denoise", cost=1.5, helpers=[_neighbour_counts],
          description="Denoise with a 3x3 majority filter: each cell takes the most common colour around it.")

@@ -150,20 +150,27 @@ def _rays_space(pairs: Pairs) -> list[dict]:
 
 
 register(fill_enclosed, category="drawing", cost=1.0, helpers=[_outside], space=_colour_space,
+         keeps_shape=True,
          description="Fill background regions that are fully enclosed (not connected to the border) with a colour.")
 register(halo, category="drawing", cost=1.2, helpers=[_neighbours_mask],
          space=lambda pairs: [{**p, "diag": d} for p in _colour_space(pairs) for d in (True, False)],
+         keeps_shape=True,
          description="Draw a one-cell outline (halo) in a colour on the background around every object.")
 register(hollow, category="drawing", cost=1.2,
          space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],
+         keeps_shape=True,
          description="Hollow out solid objects: erase interior cells and keep only their outlines.")
 register(fill_interior, category="drawing", cost=1.2, space=_colour_space,
+         keeps_shape=True,
          description="Recolour the interior cells of solid objects, keeping their outline colour.")
 register(rays, category="drawing", cost=1.3, space=_rays_space,
+         keeps_shape=True,
          description="Shoot lines from pixels: every (coloured) pixel extends its colour horizontally, vertically or diagonally to the edge or the next object.")
 register(connect_same_colour, category="drawing", cost=1.2,
          space=lambda pairs: [{"diagonal": d, "bg": b} for b in bg_options(pairs) for d in (False, True)],
+         keeps_shape=True,
          description="Connect pairs of same-coloured pixels that share a row, column (or diagonal) with a straight line of that colour.")
 register(draw_frame, category="drawing", cost=1.3,
          space=lambda pairs: [{"colour": c} for c in new_colours(pairs, bg_options(pairs)[0])[:2]],
+         keeps_shape=True,
          description="Paint the outer border (frame) of the grid in one colour.")
