@@ -42,15 +42,21 @@ def grid_digest(a: np.ndarray) -> bytes:
     return xxh3_128_digest(a.tobytes(), seed=(a.shape[0] << 32) | a.shape[1])
 
 
+_SCALARS = {int, float, str, bool, type(None)}
+
+
 def params_key(params: dict) -> tuple | str:
     """A hashable key for a params dict: its sorted items with their types (1, 1.0 and True are
     different settings), or its JSON where a value is a list."""
-    items = tuple((k, type(v), v) for k, v in sorted(params.items()))
+    items = sorted(params.items())
+    if all(type(v) in _SCALARS for _, v in items):   # the usual case: hashable as it is
+        return tuple([(k, type(v), v) for k, v in items])
+    key = tuple((k, type(v), v) for k, v in items)
     try:
-        hash(items)
+        hash(key)
     except TypeError:
         return json.dumps(params, sort_keys=True)
-    return items
+    return key
 
 
 _COST_CACHE: dict = {}
