@@ -33,11 +33,34 @@ def remove_colour(grid, colour=1, bg=0):
 
 def _components(g, conn, multicolour, bg):
     # connected components of non-background cells, in scan order of their first cell:
-    # list of (colour or -1, list of (r, c)). Vectorised union-find: hook every edge's two roots
-    # to the smaller one, then pointer-jump, until all edges agree; roots end up being the first
-    # (smallest flat index) cell of each component.
+    # list of (colour or -1, list of (r, c)), each component's cells in scan order. Small grids:
+    # a flood fill from each unvisited cell in scan order. Larger ones: vectorised union-find
+    # (hook every edge's two roots to the smaller one, then pointer-jump, until all edges agree;
+    # roots end up being the first, smallest flat index, cell of each component).
     g = np.asarray(g)
     h, w = g.shape
+    if h * w <= 400:
+        vals = g.ravel().tolist()
+        seen = [v == bg for v in vals]   # background counts as visited
+        steps = [(0, 1), (1, 0), (0, -1), (-1, 0)] + ([(1, 1), (1, -1), (-1, 1), (-1, -1)] if conn == 8 else [])
+        comps = []
+        for start in range(h * w):
+            if seen[start]:
+                continue
+            seen[start] = True
+            col, stack, cells = vals[start], [start], []
+            while stack:
+                i = stack.pop()
+                cells.append(i)
+                y, x = divmod(i, w)
+                for dy, dx in steps:
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < h and 0 <= nx < w and not seen[ny * w + nx] and (multicolour or vals[ny * w + nx] == col):
+                        seen[ny * w + nx] = True
+                        stack.append(ny * w + nx)
+            cells.sort()
+            comps.append((-1 if multicolour else int(col), [divmod(i, w) for i in cells]))
+        return comps
     flat = g.ravel()
     fg = flat != bg
     idx = np.arange(h * w).reshape(h, w)

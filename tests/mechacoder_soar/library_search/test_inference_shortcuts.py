@@ -130,3 +130,34 @@ def test_vectorised_scale_down_matches_its_former_code():
     with pytest.raises(ValueError):
         fn(np.zeros((3, 4), dtype=np.int64), ky=2, kx=2)
     assert compared == 400
+
+
+def test_components_flood_fill_equals_the_union_find(grids):
+    """_components takes a flood fill on small grids and a vectorised union-find on large ones:
+    both must give the same components, in the same order, with the same cell order."""
+    import inspect
+
+    from mechacoder_soar.library_search.dsl.colour import _components
+
+    src = inspect.getsource(_components)
+    assert src.count("h * w <= 400") == 1
+    ns: dict = {"np": np}
+    exec(src.replace("h * w <= 400", "h * w <= 0"), ns)   # the union-find on every grid
+    union_find = ns["_components"]
+    rng = np.random.default_rng(4)
+    cases = [a for a, _ in grids]
+    for _ in range(60):
+        shape = tuple(rng.integers(1, 21, 2))
+        cases.append(rng.integers(0, 4, shape) * (rng.random(shape) < rng.random()))   # sparse to full
+    cases.append(np.full((20, 20), 7))   # one component filling the largest small grid
+    compared = 0
+    for g in cases:
+        if g.size > 400:
+            continue
+        for conn in (4, 8):
+            for multi in (True, False):
+                for bg in (0, 1):
+                    fill, uf = _components(g, conn, multi, bg), union_find(g, conn, multi, bg)
+                    assert fill == uf and [type(c) for c, _ in fill] == [type(c) for c, _ in uf], (g.tolist(), conn, multi, bg)
+                    compared += 1
+    assert compared > 500
