@@ -14,10 +14,10 @@ import heapq
 import json
 import time
 from dataclasses import dataclass
-from hashlib import blake2b
 from typing import Iterable, Sequence
 
 import numpy as np
+from xxhash import xxh3_128_digest
 
 from .primitives import PRIMITIVES, Step, to_array, to_grid, valid_result
 from .search_types import COLOUR_FIX, Candidate, SearchConfig, SearchResult
@@ -30,25 +30,33 @@ _ENTRY_OVERHEAD = 200          # bytes of Python bookkeeping counted per cached 
 _UNSET = object()              # a cached raw output not yet validated as a grid
 _FAILED = [None, None]         # the cache entry of a step that raised
 _MAX_INFERRED = 50_000         # (primitive, train grids) inference results kept per search
+_MAX_PKEYS = 200_000           # params dicts whose keys are remembered per search
 
 
 def grid_digest(a: np.ndarray) -> bytes:
-    """16-byte digest of a grid's shape and int64 cell values (grids equal as int64 collide on purpose)."""
+    """16-byte digest of a grid's shape and int64 cell values (grids equal as int64 collide on purpose).
+    XXH3-128 seeded with the shape: a non-cryptographic hash is enough (the grids are our own, not
+    an adversary's), and 128 bits keep accidental collisions out of reach (~n^2 / 2^129 for n grids)."""
     if a.dtype != np.int64:
         a = a.astype(np.int64)
-    return blake2b(a.tobytes(), digest_size=16, salt=a.shape[0].to_bytes(4, "little")
-                   + a.shape[1].to_bytes(4, "little")).digest()
+    return xxh3_128_digest(a.tobytes(), seed=(a.shape[0] << 32) | a.shape[1])
+
+
+_SCALARS = {int, float, str, bool, type(None)}
 
 
 def params_key(params: dict) -> tuple | str:
     """A hashable key for a params dict: its sorted items with their types (1, 1.0 and True are
     different settings), or its JSON where a value is a list."""
-    items = tuple((k, type(v), v) for k, v in sorted(params.items()))
+    items = sorted(params.items())
+    if all(type(v) in _SCALARS for _, v in items):   # the usual case: hashable as it is
+        return tuple([(k, type(v), v) for k, v in items])
+    key = tuple((k, type(v), v) for k, v in items)
     try:
-        hash(items)
+        hash(key)
     except TypeError:
         return json.dumps(params, sort_keys=True)
-    return items
+    return key
 
 
 _COST_CACHE: dict = {}
@@ -130,6 +138,7 @@ class Engine:
         self._cache: dict[tuple, tuple[np.ndarray, bytes] | None] = {}
         self._cache_bytes = 0
         self._inferred: dict[tuple, list[dict]] = {}
+        self._pkeys: dict[int, tuple[dict, tuple | str]] = {}
         self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
 
     # ---- limits
@@ -146,6 +155,27 @@ class Engine:
         return bool(self.exhausted)
 
     # ---- running steps
+    def pkey(self, params: dict) -> tuple | str:
+        """`params_key(params)`, remembered per dict object: inference hands out the same dicts for
+        every grid and every child, so each is keyed once. An entry holds its dict, so the id it
+        is filed under cannot be reused by another object while the entry exists."""
+        hit = self._pkeys.get(id(params))
+        if hit is not None and hit[0] is params:
+            return hit[1]
+        if len(self._pkeys) >= _MAX_PKEYS:
+            self._pkeys.clear()
+        k = params_key(params)
+        self._pkeys[id(params)] = (params, k)
+        return k
+
+    def params_cost(self, params: dict) -> float:
+        """`params_cost(params)`, with the key looked up through `pkey`."""
+        if not params:
+            return 0.0
+        k = self.pkey(params)
+        hit = _COST_CACHE.get(k)
+        return hit if hit is not None else params_cost(params)
+
     def _run(self, name: str, pkey, params: dict, a: np.ndarray, k: bytes) -> list:
         """The cache entry of primitive `name` with `params` on grid `a` (digest `k`):
         [raw output, validated (grid, digest) or _UNSET, ...], or _FAILED when it raised."""
@@ -181,7 +211,7 @@ class Engine:
     def apply(self, step: Step, frame: Frame) -> Frame | None:
         """`step` on every grid of `frame`; None as soon as it fails on one."""
         name, params = step
-        pkey = params_key(params)
+        pkey = self.pkey(params)
         out, keys = [], []
         for a, k in zip(*frame):
             hit = self._step_result(name, pkey, params, a, k)
@@ -232,7 +262,8 @@ class Engine:
         try:
             if getattr(prim.infer, "shares_runs", False):
                 digests = {id(a): k for a, k in zip(state, keys)}
-                params = prim.infer(pairs, run=lambda p, a: self._run_for_infer(name, p, a, digests))
+                limit = {"limit": self.config.max_params_per_step} if getattr(prim.infer, "takes_limit", False) else {}
+                params = prim.infer(pairs, run=lambda p, a: self._run_for_infer(name, p, a, digests), **limit)
             else:
                 params = prim.infer(pairs)
             params = list(params)[: self.config.max_params_per_step]
@@ -247,7 +278,7 @@ class Engine:
         k = digests.get(id(a))
         if k is None:   # not one of the frame's grids: nothing to share
             return PRIMITIVES[name].fn(a, **params)
-        entry = self._run(name, params_key(params), params, a, k)
+        entry = self._run(name, self.pkey(params), params, a, k)
         if entry is _FAILED:
             raise ValueError(f"{name} failed on this grid")
         return entry[0]
@@ -326,7 +357,7 @@ class Engine:
         for params in self.infer(COLOUR_FIX, frame):
             step = (COLOUR_FIX, params)
             self.evaluate(steps + [step], self.apply(step, frame),
-                          cost + PRIMITIVES[COLOUR_FIX].cost + params_cost(params))
+                          cost + PRIMITIVES[COLOUR_FIX].cost + self.params_cost(params))
 
     def result(self) -> SearchResult:
         return build_result(self.correct, self.near, self.n_train, self.config,

@@ -13,6 +13,7 @@ of a search — the search re-analyses the same intermediate grids thousands of 
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import inspect
 import textwrap
@@ -27,6 +28,7 @@ CATEGORIES = (
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
 Infer = Callable[[Pairs], list[dict]]
+OutShape = Callable[[dict, np.ndarray], "tuple[int, int] | None"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Primitive:
     fn: Callable[..., Any]
     infer: Infer | None
     cost: float = 1.0
+    out_shape: "OutShape | None" = None   # (params, input) -> its output's shape where known without running it
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -72,6 +75,8 @@ _MEMO_MAX = 1024   # entries per helper before its cache is cleared (bounds memo
 
 
 def _memo_key(args: tuple, kwargs: dict) -> tuple:
+    if not kwargs:   # the usual call: positional arguments only
+        return tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else a for a in args)
     key: list = []
     for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
         if isinstance(a, np.ndarray):
@@ -141,7 +146,13 @@ def compile_source(name: str, source: str) -> Callable:
     return fn
 
 
-def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence[dict]]") -> Infer:
+def input_shape(params: dict, a: np.ndarray) -> tuple[int, int]:
+    """`out_shape` of a primitive whose output always has its input's shape."""
+    return a.shape
+
+
+def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence[dict]]",
+               out_shape: OutShape | None = None) -> Infer:
     """Parameter inference by trying every setting in a small `space` on the pairs. `space` may be
     a function of the pairs (e.g. colours seen in them). Settings that reproduce every output
     exactly come first, then the rest by pixel agreement on the first pair; settings that raise on
@@ -149,40 +160,93 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
     keeps inference about one primitive call per setting. When nothing matches the output shape
     (the step is an intermediate one) the space order is kept, so likelier settings come first.
     `run(params, grid)`, when given, stands in for calling `fn` (the search passes one that shares
-    these runs with the programs it evaluates next: the chosen settings' first grids are done)."""
+    these runs with the programs it evaluates next: the chosen settings' first grids are done).
+    `limit`, when given, says only the first `limit` settings of the ranking are wanted: the ranking
+    stops once `limit` settings are exact, and a setting that `out_shape` says cannot give the first
+    output's shape (it would rank with the misfits, in space order) is run only if the ranking's
+    head still needs misfits."""
     fixed = None if callable(space) else list(space)
 
-    def infer(pairs: Pairs, run: Callable[[dict, np.ndarray], Any] | None = None) -> list[dict]:
+    def infer(pairs: Pairs, run: Callable[[dict, np.ndarray], Any] | None = None,
+              limit: int | None = None) -> list[dict]:
         if not pairs:
             return []
         call = run or (lambda params, a: fn(a, **params))
         settings = fixed if fixed is not None else list(space(pairs))
         a0, b0 = pairs[0]
-        scored = []
+        scored: list[tuple] = []   # (-exact, -pixel agreement or 1.0 for a misfit, index, params)
+        later: list[int] = []      # settings that cannot fit, by index
+        n_exact = n_fit = 0
         for i, params in enumerate(settings):
-            try:
-                o = np.asarray(call(params, a0))
-            except Exception:
+            if out_shape is not None and _cannot_fit(out_shape, params, a0, b0.shape):
+                later.append(i)
                 continue
-            pix = np.count_nonzero(o == b0) / b0.size if o.shape == b0.shape else -1.0
-            exact = 0
-            if pix == 1.0:
-                exact = 1
-                for a, b in pairs[1:]:
-                    try:
-                        o = np.asarray(call(params, a))
-                    except Exception:
-                        exact = 0
-                        break
-                    if o.shape != b.shape or not np.array_equal(o, b):
-                        exact = 0
-                        break
+            score = _score(call, params, pairs)
+            if score is None:
+                continue
+            exact, pix = score
             scored.append((-exact, -pix, i, params))
+            n_fit += pix >= 0
+            n_exact += exact
+            if limit is not None and n_exact >= limit:
+                later = []   # every later setting and every misfit ranks below these exact ones
+                break
+        if later:
+            scored += _misfits(settings, later, scored, call, a0, None if limit is None else limit - n_fit)
         scored.sort(key=lambda t: t[:3])
         return [t[3] for t in scored]
 
     infer.shares_runs = True  # type: ignore[attr-defined]
+    infer.takes_limit = True  # type: ignore[attr-defined]
     return infer
+
+
+def _cannot_fit(out_shape: OutShape, params: dict, a0: np.ndarray, shape: tuple) -> bool:
+    try:
+        s = out_shape(params, a0)
+    except Exception:   # no prediction: the setting is run
+        return False
+    return s is not None and tuple(s) != shape
+
+
+def _score(call: Callable, params: dict, pairs: Pairs) -> tuple[int, float] | None:
+    """(exact on every pair, pixel agreement on the first or -1.0 where its shape differs), None
+    where the setting raises on the first pair."""
+    a0, b0 = pairs[0]
+    try:
+        o = np.asarray(call(params, a0))
+    except Exception:
+        return None
+    pix = np.count_nonzero(o == b0) / b0.size if o.shape == b0.shape else -1.0
+    if pix != 1.0:
+        return 0, pix
+    for a, b in pairs[1:]:
+        try:
+            o = np.asarray(call(params, a))
+        except Exception:
+            return 0, pix
+        if o.shape != b.shape or not np.array_equal(o, b):
+            return 0, pix
+    return 1, pix
+
+
+def _misfits(settings: Sequence[dict], later: list[int], scored: list[tuple], call: Callable,
+             a0: np.ndarray, need: int | None) -> list[tuple]:
+    """Score entries of the deferred settings that run on `a0` (misfits: they rank after every
+    setting that fits, in space order), as far as the `need` first misfits of the ranking go."""
+    if need is not None and need <= 0:
+        return []
+    known = sorted(t[2] for t in scored if t[1] == 1.0)   # misfits already run
+    out: list[tuple] = []
+    for i in later:
+        if need is not None and bisect.bisect_left(known, i) + len(out) >= need:
+            break   # the first `need` misfits all come before setting i
+        try:
+            np.asarray(call(settings[i], a0))
+        except Exception:
+            continue
+        out.append((0, 1.0, i, settings[i]))
+    return out
 
 
 def register(
@@ -194,10 +258,15 @@ def register(
     space: "Sequence[dict] | Callable[[Pairs], Sequence[dict]] | None" = None,
     cost: float = 1.0,
     helpers: Iterable[Callable] = (),
+    keeps_shape: bool = False,
+    out_shape: OutShape | None = None,
 ) -> Primitive:
     """Add `fn` to PRIMITIVES. `space` (a small list of param dicts, or a function of the pairs that
     proposes one) gives enumerative inference ranked by fit; `infer` gives a custom one; neither
-    means the primitive takes no parameters."""
+    means the primitive takes no parameters. `out_shape(params, input)`: the output's shape where it
+    is known without running the primitive (None where not), which lets inference skip settings;
+    `keeps_shape=True` declares that it is always the input's (a unit test checks every declared
+    shape against the real one)."""
     name = fn.__name__
     if category not in CATEGORIES:
         raise ValueError(f"primitive {name!r}: unknown category {category!r}; use one of {CATEGORIES}")
@@ -209,9 +278,11 @@ def register(
     source = build_source(fn, helpers)
     compile_source(name, source)   # the rendered form must stand alone: fail here if it does not
     compiled = _compile_fast(fn, helpers) if helpers else compile_source(name, source)
+    if keeps_shape:
+        out_shape = input_shape
     if space is not None:
-        infer = enum_infer(compiled, space)
+        infer = enum_infer(compiled, space, out_shape)
     prim = Primitive(name=name, description=description, category=category, source=source,
-                     fn=compiled, infer=infer, cost=cost)
+                     fn=compiled, infer=infer, cost=cost, out_shape=out_shape)
     PRIMITIVES[name] = prim
     return prim

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from typing import Any, Iterable, Sequence
 
-from .engine import Engine, Frame, params_cost, params_key
+from .engine import Engine, Frame, params_key
 from .primitives import PRIMITIVES, Step, to_array, validate_steps
 from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
 
@@ -117,7 +117,7 @@ class _UniformCost:
             step = (name, params)
             child = eng.apply(step, node.frame)
             new_steps = node.steps + [step]
-            cost = node.base + pcost + params_cost(params)
+            cost = node.base + pcost + eng.params_cost(params)
             hit = eng.evaluate(new_steps, child, cost)
             if hit is None or child is None:
                 continue

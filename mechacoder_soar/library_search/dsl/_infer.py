@@ -40,8 +40,36 @@ def bg_options(pairs: Pairs) -> list[int]:
     return [b] if b == 0 else [b, 0]
 
 
+def _small_counts(arrays) -> np.ndarray | None:
+    """Per array, its count of each colour 0..9 (one row each); None unless every array is int64
+    with values in 0..9 (then the callers count the general way). One bincount over all of them:
+    array i's colour c is counted at 10 * i + c."""
+    flat = [np.asarray(a).ravel() for a in arrays]
+    if any(f.dtype != np.int64 for f in flat):
+        return None
+    n = len(flat)
+    cat = np.concatenate(flat) if n else np.zeros(0, dtype=np.int64)
+    if cat.size and (cat.min() < 0 or cat.max() > 9):
+        return None
+    rows = np.repeat(np.arange(0, 10 * n, 10), [f.size for f in flat])
+    return np.bincount(cat + rows, minlength=10 * n).reshape(n, 10)
+
+
+def _most_common(counts: np.ndarray, skip: int | None = None) -> list[int]:
+    """Colours present in `counts` (rows per array) by total count, most first; ties in order of
+    first appearance (array by array, ascending within one) -- what a Counter fed each array's
+    np.unique in turn gives with most_common()."""
+    total = counts.sum(axis=0)
+    first = np.argmax(counts > 0, axis=0)
+    keys = [(-int(total[v]), int(first[v]), v) for v in range(10) if total[v] > 0 and v != skip]
+    return [v for _, _, v in sorted(keys)]
+
+
 def output_colours(pairs: Pairs, bg: int) -> list[int]:
     """Non-background colours seen in outputs, most frequent first."""
+    counts = _small_counts(b for _, b in pairs)
+    if counts is not None:
+        return _most_common(counts, bg)
     cnt: Counter = Counter()
     for _, b in pairs:
         vals, counts = np.unique(b, return_counts=True)
@@ -54,6 +82,11 @@ def output_colours(pairs: Pairs, bg: int) -> list[int]:
 def new_colours(pairs: Pairs, bg: int) -> list[int]:
     """Colours written by the transform onto cells that change (same-shape pairs), most frequent first;
     falls back to output colours."""
+    if same_shapes(pairs):
+        counts = _small_counts(b[a != b] for a, b in pairs)
+        if counts is not None:
+            found = _most_common(counts)
+            return found or output_colours(pairs, bg)
     cnt: Counter = Counter()
     if same_shapes(pairs):
         for a, b in pairs:
@@ -66,6 +99,9 @@ def new_colours(pairs: Pairs, bg: int) -> list[int]:
 
 
 def input_colours(pairs: Pairs) -> list[int]:
+    counts = _small_counts(a for a, _ in pairs)
+    if counts is not None:
+        return _most_common(counts)
     cnt: Counter = Counter()
     for a, _ in pairs:
         vals, counts = np.unique(a, return_counts=True)

@@ -33,11 +33,34 @@ def remove_colour(grid, colour=1, bg=0):
 
 def _components(g, conn, multicolour, bg):
     # connected components of non-background cells, in scan order of their first cell:
-    # list of (colour or -1, list of (r, c)). Vectorised union-find: hook every edge's two roots
-    # to the smaller one, then pointer-jump, until all edges agree; roots end up being the first
-    # (smallest flat index) cell of each component.
+    # list of (colour or -1, list of (r, c)), each component's cells in scan order. Small grids:
+    # a flood fill from each unvisited cell in scan order. Larger ones: vectorised union-find
+    # (hook every edge's two roots to the smaller one, then pointer-jump, until all edges agree;
+    # roots end up being the first, smallest flat index, cell of each component).
     g = np.asarray(g)
     h, w = g.shape
+    if h * w <= 400:
+        vals = g.ravel().tolist()
+        seen = [v == bg for v in vals]   # background counts as visited
+        steps = [(0, 1), (1, 0), (0, -1), (-1, 0)] + ([(1, 1), (1, -1), (-1, 1), (-1, -1)] if conn == 8 else [])
+        comps = []
+        for start in range(h * w):
+            if seen[start]:
+                continue
+            seen[start] = True
+            col, stack, cells = vals[start], [start], []
+            while stack:
+                i = stack.pop()
+                cells.append(i)
+                y, x = divmod(i, w)
+                for dy, dx in steps:
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < h and 0 <= nx < w and not seen[ny * w + nx] and (multicolour or vals[ny * w + nx] == col):
+                        seen[ny * w + nx] = True
+                        stack.append(ny * w + nx)
+            cells.sort()
+            comps.append((-1 if multicolour else int(col), [divmod(i, w) for i in cells]))
+        return comps
     flat = g.ravel()
     fg = flat != bg
     idx = np.arange(h * w).reshape(h, w)
@@ -154,6 +177,18 @@ def infer_colour_map(pairs: Pairs) -> list[dict]:
     """A cell-wise colour map consistent with every pair (same shapes); identity entries dropped."""
     if not pairs or not same_shapes(pairs):
         return []
+    small = all(a.dtype == b.dtype == np.int64 for a, b in pairs)
+    if small:
+        a_all = np.concatenate([a.ravel() for a, _ in pairs])
+        b_all = np.concatenate([b.ravel() for _, b in pairs])
+        small = min(a_all.min(), b_all.min()) >= 0 and max(a_all.max(), b_all.max()) <= 9
+    if small:
+        # colours 0..9: every (input colour, output colour) pair of cells at once
+        seen = (np.bincount(a_all * 10 + b_all, minlength=100).reshape(10, 10) > 0).tolist()
+        if any(sum(row) > 1 for row in seen):
+            return []
+        mapping = [[x, row.index(True)] for x, row in enumerate(seen) if any(row) and not row[x]]
+        return [{"mapping": mapping}] if mapping else []
     table: dict[int, int] = {}
     for a, b in pairs:
         for x in np.unique(a).tolist():
@@ -228,10 +263,13 @@ def _by_rank_infer(pairs: Pairs) -> list[dict]:
 register(colour_map, category="colour", cost=1.0, infer=infer_colour_map,
          description="Replace colours cell by cell with a fixed colour-to-colour map learned from the train pairs.")
 register(recolour_nonbg, category="colour", cost=1.1, space=_recolour_space,
+         keeps_shape=True,
          description="Paint every non-background cell a single colour.")
 register(keep_colour, category="colour", cost=1.2, space=_colour_choice_space,
+         keeps_shape=True,
          description="Keep only the cells of one colour; everything else becomes background.")
 register(remove_colour, category="colour", cost=1.2, space=_colour_choice_space,
+         keeps_shape=True,
          description="Erase one colour (turn its cells into background), keeping the rest.")
 register(recolour_by_size, category="colour", cost=1.3, infer=_by_size_infer, helpers=[_components],
          description="Recolour each object according to its size (number of cells), with a size-to-colour table learned from the train pairs.")
@@ -242,4 +280,5 @@ register(majority_colour_cell, category="colour", cost=1.3,
          description="Summarise the grid as a single cell of its most (or least) frequent non-background colour.")
 register(apply_legend, category="colour", cost=1.3, helpers=[_components],
          space=lambda pairs: [{"direction": d, "bg": b} for b in bg_options(pairs) for d in ("rl", "lr")],
+         keeps_shape=True,
          description="Read a colour legend of two-cell pairs (colour A next to colour B), erase it, and recolour the rest of the grid by that key.")

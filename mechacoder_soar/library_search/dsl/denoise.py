@@ -21,7 +21,8 @@ def remove_small_objects(grid, max_size=1, conn=8, bg=0):
 def _neighbour_counts(g, exclude=-1):
     # counts[c, y, x]: how many of the 3x3 neighbourhood of (y, x) (itself included) have colour c
     h, w = g.shape
-    p = np.pad(g, 1, constant_values=-1)
+    p = np.full((h + 2, w + 2), -1).astype(g.dtype)   # g framed by -1 (cheaper than np.pad)
+    p[1:-1, 1:-1] = g
     counts = np.zeros((10, h, w), dtype=np.int64)
     cs = np.arange(10)[:, None, None]
     for dy in range(3):
@@ -68,8 +69,10 @@ def _noise_space(pairs: Pairs) -> list[dict]:
 
 
 register(remove_small_objects, category="denoise", cost=1.1, space=_small_space, helpers=[_components],
+         keeps_shape=True,
          description="Denoise: erase specks, i.e. objects of at most max_size cells.")
 register(replace_noise, category="denoise", cost=1.2, space=_noise_space, helpers=[_neighbour_counts],
+         keeps_shape=True,
          description="Denoise: replace every cell of a noise colour with the majority colour of its neighbours.")
 register(majority_filter, category="denoise", cost=1.5, helpers=[_neighbour_counts],
          description="Denoise with a 3x3 majority filter: each cell takes the most common colour around it.")

@@ -35,7 +35,8 @@ def fill_enclosed(grid, colour=1, bg=0):
 
 def _neighbours_mask(m, diag):
     # cells with at least one 4- (or 8-) neighbour in mask m
-    p = np.pad(m, 1)
+    p = np.zeros((m.shape[0] + 2, m.shape[1] + 2), dtype=m.dtype)   # m framed by zeros
+    p[1:-1, 1:-1] = m
     r = p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
     if diag:
         r = r | p[:-2, :-2] | p[:-2, 2:] | p[2:, :-2] | p[2:, 2:]
@@ -53,7 +54,8 @@ def halo(grid, colour=1, diag=True, bg=0):
 def hollow(grid, bg=0):
     # erase object interiors (cells whose four neighbours share their colour), keeping outlines
     g = np.asarray(grid)
-    p = np.pad(g, 1, constant_values=-1)
+    p = np.full((g.shape[0] + 2, g.shape[1] + 2), -1).astype(g.dtype)   # g framed by -1 (cheaper than np.pad)
+    p[1:-1, 1:-1] = g
     same = (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
     out = g.copy()
     out[same & (g != bg)] = bg
@@ -63,7 +65,8 @@ def hollow(grid, bg=0):
 def fill_interior(grid, colour=1, bg=0):
     # recolour object interiors (cells whose four neighbours share their colour)
     g = np.asarray(grid)
-    p = np.pad(g, 1, constant_values=-1)
+    p = np.full((g.shape[0] + 2, g.shape[1] + 2), -1).astype(g.dtype)   # g framed by -1 (cheaper than np.pad)
+    p[1:-1, 1:-1] = g
     same = (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
     out = g.copy()
     out[same & (g != bg)] = colour
@@ -150,20 +153,27 @@ def _rays_space(pairs: Pairs) -> list[dict]:
 
 
 register(fill_enclosed, category="drawing", cost=1.0, helpers=[_outside], space=_colour_space,
+         keeps_shape=True,
          description="Fill background regions that are fully enclosed (not connected to the border) with a colour.")
 register(halo, category="drawing", cost=1.2, helpers=[_neighbours_mask],
          space=lambda pairs: [{**p, "diag": d} for p in _colour_space(pairs) for d in (True, False)],
+         keeps_shape=True,
          description="Draw a one-cell outline (halo) in a colour on the background around every object.")
 register(hollow, category="drawing", cost=1.2,
          space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],
+         keeps_shape=True,
          description="Hollow out solid objects: erase interior cells and keep only their outlines.")
 register(fill_interior, category="drawing", cost=1.2, space=_colour_space,
+         keeps_shape=True,
          description="Recolour the interior cells of solid objects, keeping their outline colour.")
 register(rays, category="drawing", cost=1.3, space=_rays_space,
+         keeps_shape=True,
          description="Shoot lines from pixels: every (coloured) pixel extends its colour horizontally, vertically or diagonally to the edge or the next object.")
 register(connect_same_colour, category="drawing", cost=1.2,
          space=lambda pairs: [{"diagonal": d, "bg": b} for b in bg_options(pairs) for d in (False, True)],
+         keeps_shape=True,
          description="Connect pairs of same-coloured pixels that share a row, column (or diagonal) with a straight line of that colour.")
 register(draw_frame, category="drawing", cost=1.3,
          space=lambda pairs: [{"colour": c} for c in new_colours(pairs, bg_options(pairs)[0])[:2]],
+         keeps_shape=True,
          description="Paint the outer border (frame) of the grid in one colour.")

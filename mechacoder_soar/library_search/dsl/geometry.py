@@ -56,12 +56,11 @@ def scale_down(grid, ky=2, kx=2):
     if h % ky or w % kx:
         raise ValueError("grid does not divide into blocks")
     blocks = g.reshape(h // ky, ky, w // kx, kx).transpose(0, 2, 1, 3).reshape(h // ky, w // kx, ky * kx)
-    out = np.zeros((h // ky, w // kx), dtype=g.dtype)
-    for i in range(h // ky):
-        for j in range(w // kx):
-            vals, counts = np.unique(blocks[i, j], return_counts=True)
-            out[i, j] = vals[np.argmax(counts)]
-    return out
+    # all blocks at once: sorted, each value's count in its block, the first (smallest) value
+    # with the highest count
+    s = np.sort(blocks, axis=2)
+    counts = (s[:, :, :, None] == s[:, :, None, :]).sum(axis=3)
+    return np.take_along_axis(s, counts.argmax(axis=2)[:, :, None], axis=2)[:, :, 0].astype(g.dtype)
 
 
 def tile(grid, ny=2, nx=2):
@@ -224,6 +223,19 @@ def _crop_colour_space(pairs: Pairs) -> list[dict]:
     return res
 
 
+def _mirror_shape(params: dict, a: np.ndarray) -> tuple[int, int] | None:
+    """mirror_concat's output shape (the rotating quadrants need a square grid: not predicted)."""
+    h, w = a.shape
+    return {"right": (h, 2 * w), "left": (h, 2 * w), "right_ud": (h, 2 * w), "down": (2 * h, w), "up": (2 * h, w),
+            "down_lr": (2 * h, w), "quad": (2 * h, 2 * w), "quad_rev": (2 * h, 2 * w)}.get(params.get("mode", "right"))
+
+
+def _half_shape(params: dict, a: np.ndarray) -> tuple[int, int] | None:
+    h, w = a.shape
+    return {"top": (h // 2, w), "bottom": (h - (h + 1) // 2, w), "left": (h, w // 2),
+            "right": (h, w - (w + 1) // 2)}.get(params.get("which", "top"))
+
+
 register(flip_lr, category="geometry", cost=1.0,
          description="Mirror the grid left-to-right (reverse every row).")
 register(flip_ud, category="geometry", cost=1.0,
@@ -246,10 +258,11 @@ register(scale_down, category="geometry", cost=1.2, infer=_scale_down_infer,
          description="Scale the grid down by integer factors: every ky x kx block becomes one cell of its majority colour.")
 register(tile, category="geometry", cost=1.0, infer=_tile_infer,
          description="Repeat the whole grid ny times vertically and nx times horizontally.")
-register(mirror_concat, category="geometry", cost=1.0,
+register(mirror_concat, category="geometry", cost=1.0, out_shape=_mirror_shape,
          space=[{"mode": m} for m in MIRROR_MODES],
          description="Concatenate the grid with its mirror image (right/left/down/up, or four quadrants of flips or rotations) to make a symmetric larger grid.")
 register(self_kron, category="geometry", cost=1.3, space=_kron_space,
+         out_shape=lambda params, a: (a.shape[0] ** 2, a.shape[1] ** 2),
          description="Fractal blow-up: place a copy of the grid in every (non-)background cell of itself, giving an (h*h) x (w*w) grid.")
 register(crop_to_colour, category="geometry", cost=1.1, space=_crop_colour_space,
          description="Crop to the bounding box of one colour (e.g. a frame or marker), optionally keeping only what is inside its rim.")
@@ -257,6 +270,6 @@ register(remove_border, category="geometry", cost=1.2,
          description="Remove the outermost frame of cells (first/last row and column).")
 register(dedup_rows_cols, category="geometry", cost=1.2,
          description="Collapse runs of identical adjacent rows and columns into one, leaving the compressed pattern.")
-register(take_half, category="geometry", cost=1.2,
+register(take_half, category="geometry", cost=1.2, out_shape=_half_shape,
          space=[{"which": w} for w in ("top", "bottom", "left", "right")],
          description="Keep one half of the grid: top, bottom, left or right.")

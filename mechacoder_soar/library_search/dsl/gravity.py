@@ -37,8 +37,10 @@ def _space(pairs: Pairs) -> list[dict]:
 
 
 register(gravity, category="gravity", cost=1.1, space=_space,
+         keeps_shape=True,
          description="Gravity: let all non-background cells fall down (or up, left, right) until they stack against the edge.")
 register(sort_lines, category="gravity", cost=1.3,
          space=lambda pairs: [] if not same_shapes(pairs) else [
              {"axis": a, "descending": d, "bg": b} for b in bg_options(pairs) for a in ("rows", "cols") for d in (True, False)],
+         keeps_shape=True,
          description="Sort the rows (or columns) by how many non-background cells they contain.")

@@ -143,8 +143,11 @@ def _attract_space(pairs: Pairs) -> list[dict]:
 
 
 register(transform_objects, category="objects", cost=1.3, space=_transform_space, helpers=[_components],
+         keeps_shape=True,
          description="Flip or rotate every object in place, each within its own bounding box.")
 register(slide_objects, category="gravity", cost=1.3, space=_slide_space, helpers=[_components, _slide],
+         keeps_shape=True,
          description="Gravity on whole objects: each object slides as a rigid shape towards one edge until it hits the edge, a wall colour, or another object.")
 register(attract_to_colour, category="objects", cost=1.3, space=_attract_space, helpers=[_components, _slide],
+         keeps_shape=True,
          description="Move every object straight towards an anchor colour until it touches it (objects align to / dock onto the anchor).")

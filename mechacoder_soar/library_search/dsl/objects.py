@@ -189,15 +189,22 @@ def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):
 
 
 @lru_cache(maxsize=8192)
+def _cached_boxes(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> list[tuple[int, int, int, int]]:
+    """The components' bounding boxes (y0, x0, y1, x1)."""
+    _, comps = _cached_comps(key, shape, conn, multi, bg)
+    return [(min(ys), min(xs), max(ys) + 1, max(xs) + 1)
+            for ys, xs in (([p[0] for p in cells], [p[1] for p in cells]) for _, cells in comps)]
+
+
+@lru_cache(maxsize=8192)
 def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> dict[str, int]:
     """Every selector's chosen component index, -1 where `_select` raises (failures are answers
     too: "no unique object" is common), with the bounding boxes worked out once for all."""
     try:
         g, comps = _cached_comps(key, shape, conn, multi, bg)
+        boxes = _cached_boxes(key, shape, conn, multi, bg)
     except Exception:
         return dict.fromkeys(SELECTORS, -1)
-    boxes = [(min(ys), min(xs), max(ys) + 1, max(xs) + 1)
-             for ys, xs in (([p[0] for p in cells], [p[1] for p in cells]) for _, cells in comps)]
     out = {}
     for sel in SELECTORS:
         try:
@@ -223,6 +230,15 @@ class _Chosen:
         key, shape = self.keys[j]
         return _cached_comps(key, shape, conn, multi, bg)[1]
 
+    def box_shapes(self, j: int, conn: int, multi: bool, bg: int) -> set[tuple[int, int]]:
+        """The bounding-box shapes of the components (none where finding them fails)."""
+        key, shape = self.keys[j]
+        try:
+            boxes = _cached_boxes(key, shape, conn, multi, bg)
+        except Exception:
+            return set()
+        return {(y1 - y0, x1 - x0) for y0, x0, y1, x1 in boxes}
+
     def index(self, j: int, conn: int, multi: bool, bg: int, sel: str) -> int:
         key, shape = self.keys[j]
         return _cached_select(key, shape, conn, multi, bg, sel)
@@ -244,6 +260,9 @@ def _crop_infer(pairs: Pairs) -> list[dict]:
     chosen = _Chosen(pairs)
     for b in bg_options(pairs):
         for conn, multi in _DEFAULT_SETTINGS:
+            # no selector can fit where no object has the output's shape: skip choosing
+            if any(o.shape not in chosen.box_shapes(j, conn, multi, b) for j, (_, o) in enumerate(pairs)):
+                continue
             shapes: list[dict] = [{} for _ in pairs]   # per pair: chosen index -> its bbox shape
             for sel in SELECTORS:
                 ok = True
@@ -333,10 +352,12 @@ register(recolour_object, category="objects", cost=1.3, infer=_object_edit_infer
 register(draw_bboxes, category="objects", cost=1.4, helpers=[_components],
          space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
                               for c in new_colours(pairs, b)[:2] for k in (8, 4)],
+         keeps_shape=True,
          description="Draw a one-cell rectangle outline around each object's bounding box.")
 register(fill_bboxes, category="objects", cost=1.4, helpers=[_components],
          space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
                               for c in new_colours(pairs, b)[:2] for k in (8, 4)],
+         keeps_shape=True,
          description="Fill the empty (background) cells inside each object's bounding box with a colour.")
 register(count_objects_row, category="objects", cost=1.5, helpers=[_components],
          space=lambda pairs: [{"conn": k, "multicolour": m, "bg": b, "vertical": v} for b in bg_options(pairs)

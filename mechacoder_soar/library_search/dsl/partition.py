@@ -163,44 +163,55 @@ def _overlay_space(pairs: Pairs) -> list[dict]:
 
 
 def _overlay_filter(pairs: Pairs) -> list[dict]:
-    # only settings whose cell shape equals the output shape are worth trying
-    out = []
-    for p in _overlay_space(pairs):
+    # only settings whose cell shape equals the output shape are worth trying (a property of the
+    # partition alone, so checked once per partition)
+    fits = {}
+    for parts in PARTS:
         ok = True
         for a, o in pairs:
             try:
-                cells = cached(_split)(a, p["parts"])
+                cells = cached(_split)(a, parts)
             except Exception:
                 ok = False
                 break
             if cells[0][0].shape != o.shape:
                 ok = False
                 break
-        if ok:
-            out.append(p)
-    return out
+        fits[parts] = ok
+    if not any(fits.values()):
+        return []
+    return [p for p in _overlay_space(pairs) if fits[p["parts"]]]
+
+
+def _splits(pairs: Pairs, parts: str) -> bool:
+    """Whether every input splits into cells by `parts`."""
+    for a, _ in pairs:
+        try:
+            cached(_split)(a, parts)
+        except Exception:
+            return False
+    return True
 
 
 def _select_space(pairs: Pairs) -> list[dict]:
+    usable = [parts for parts in PARTS if _splits(pairs, parts)]
     res = []
-    for b in bg_options(pairs):
-        for parts in PARTS:
-            ok = True
-            for a, _ in pairs:
-                try:
-                    cached(_split)(a, parts)
-                except Exception:
-                    ok = False
-                    break
-            if ok:
-                res += [{"parts": parts, "which": w, "bg": b} for w in (
-                    "most_filled", "least_filled", "most_colours", "least_colours", "unique", "common", "first", "last")]
+    for b in bg_options(pairs) if usable else []:
+        for parts in usable:
+            res += [{"parts": parts, "which": w, "bg": b} for w in (
+                "most_filled", "least_filled", "most_colours", "least_colours", "unique", "common", "first", "last")]
     return res
+
+
+def _cell_shape(params: dict, a: np.ndarray) -> tuple[int, int] | None:
+    """select_cell's output shape where every cell of the split has the same one."""
+    shapes = {c.shape for row in cached(_split)(a, params.get("parts", "sep")) for c in row}
+    return shapes.pop() if len(shapes) == 1 else None
 
 
 register(cells_overlay, category="partition", cost=1.0, space=_overlay_filter, helpers=[_split],
          description="Split the grid into equal cells (by separator lines or halves/thirds) and overlay them: AND/OR/XOR/NOR of their filled cells in one colour, or stack them.")
-register(select_cell, category="partition", cost=1.1, space=_select_space, helpers=[_split],
+register(select_cell, category="partition", cost=1.1, space=_select_space, helpers=[_split], out_shape=_cell_shape,
          description="Split the grid into cells by separator lines (or equal parts) and pick one: most/least filled, most colours, the odd one out...")
 register(cells_summary, category="partition", cost=1.2, helpers=[_split],
          space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],

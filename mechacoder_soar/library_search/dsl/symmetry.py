@@ -10,10 +10,13 @@ from ._infer import bg_options, input_colours, same_shapes, vanishing_colours
 
 def symmetrize(grid, mode="lr", bg=0):
     # fill background cells from the grid's mirror images (the union of all symmetric copies)
+    # the views are made only for the mode asked for
     g = np.asarray(grid)
-    views = {"lr": [g[:, ::-1]], "ud": [g[::-1]], "both": [g[:, ::-1], g[::-1], g[::-1, ::-1]],
-             "diag": [g.T], "rot4": [np.rot90(g, 1), np.rot90(g, 2), np.rot90(g, 3)],
-             "all": [g[:, ::-1], g[::-1], g[::-1, ::-1], g.T, np.rot90(g, 1), np.rot90(g, 3), g[::-1, ::-1].T]}[mode]
+    views = {"lr": lambda: [g[:, ::-1]], "ud": lambda: [g[::-1]],
+             "both": lambda: [g[:, ::-1], g[::-1], g[::-1, ::-1]], "diag": lambda: [g.T],
+             "rot4": lambda: [np.rot90(g, 1), np.rot90(g, 2), np.rot90(g, 3)],
+             "all": lambda: [g[:, ::-1], g[::-1], g[::-1, ::-1], g.T, np.rot90(g, 1), np.rot90(g, 3),
+                             g[::-1, ::-1].T]}[mode]()
     out = g.copy()
     for v in views:
         if v.shape != g.shape:
@@ -154,8 +157,10 @@ def _crop_space(pairs: Pairs) -> list[dict]:
 register(symmetrize, category="symmetry", cost=1.2,
          space=lambda pairs: [] if not same_shapes(pairs) else [
              {"mode": m, "bg": b} for b in bg_options(pairs) for m in ("lr", "ud", "both", "diag", "rot4", "all")],
+         keeps_shape=True,
          description="Make the grid symmetric by copying its mirror images (left-right, up-down, both, diagonal or rotational) onto empty cells.")
 register(repair_masked, category="symmetry", cost=1.2, space=_repair_space, helpers=[_repair, _periodic],
+         keeps_shape=True,
          description="Repair a damaged symmetric or periodic pattern: cells of the mask colour are restored from their mirror or repeating counterparts.")
 register(crop_repaired, category="symmetry", cost=1.2, space=_crop_space, helpers=[_repair, _periodic],
          description="Find the rectangle hidden under a mask colour in a symmetric or periodic pattern and output what belongs there.")
