@@ -33,6 +33,7 @@ from ..library import LibraryReader
 from ..library_search.config import PriorConfig, SearchConfig
 from ..library_search.prior import primitive_prior
 from ..recognition import Prediction, Recognizer, RecognizerConfig
+from ..task_memory import Stone, stones_by_task
 from .base import Proposal
 
 SEED_VERSION = 1
@@ -48,6 +49,8 @@ class LibrarySearchConfig:
     recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
+    own_stones: int = 3       # the task's own programs from earlier iterations (its solutions, else its
+                              # closest misses) lead the learned compositions; 0: off (task_memory.py)
 
 
 @dataclass
@@ -154,6 +157,7 @@ class LibrarySearchProposer:
         self._sync_lock = threading.Lock()
         self._proposed: dict[str, set[str]] = {}  # task id -> code hashes proposed in this round
         self._program_ids: dict[str, str] = {}    # learned composition (json) -> its skill id, for credit
+        self._stones: dict[str, list[Stone]] = {}  # task id -> its own programs in the library, best first
         self._sync()
         self._pool = None
         self._pool_lock = threading.Lock()
@@ -206,17 +210,20 @@ class LibrarySearchProposer:
             solutions: dict[str, list[list]] = {}
             programs: dict[str, tuple[list, str | None]] = {}
             program_ids: dict[str, str] = {}
+            own: list[tuple[Skill, list]] = []
             for s in self.library.all():
                 if s.source == "seed" and "primitive" in s.meta:
                     seed_ids[s.meta["primitive"]] = s.id
                 elif s.kind == "arc" and (steps := _steps(s.meta)):
                     programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
                     program_ids.setdefault(json.dumps(steps), s.id)
+                    own.append((s, steps))
                     if self.config.learn_prior and s.source == "solved":
                         solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
             self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
             if self.recognizer is not None:
                 self.recognizer.retrain(programs)
+            self._stones = stones_by_task(own)
             self._seed_ids, self._program_ids, self._synced_at = seed_ids, program_ids, n
 
     def steer(self, task: Task, skills: list[Skill]) -> Steering:
@@ -238,8 +245,11 @@ class LibrarySearchProposer:
                 seen.add(s.id)
                 ordered.append(s)
         order = list(pred.order) + [s.meta["primitive"] for s in ordered if "primitive" in s.meta]
-        extras, plain = [list(p) for p in pred.programs], []
+        # where earlier searches on this very task got to: the search starts from there (task_memory.py)
+        own = self._stones.get(task.id, [])[: self.config.own_stones]
+        extras, plain = [list(st.steps) for st in own] + [list(p) for p in pred.programs], []
         composite_ids = {k: self._program_ids[k] for k in map(json.dumps, extras) if k in self._program_ids}
+        composite_ids.update({json.dumps(st.steps): st.skill_id for st in own})
         # Compositions that solved a real task first: the search extends only the first few, and a
         # hindsight program (right only for outputs it made up) is a weaker stepping stone.
         for s in sorted(ordered, key=lambda s: s.source != "solved"):
