@@ -4,9 +4,11 @@ Sampling runs the in-process composition search (mechacoder_soar/library_search)
 library steering it: retrieved seed skills put their primitive first in the search order (weighted
 by their sampling EMA through the store's ranking), and retrieved learned compositions (skills
 whose meta holds their step list) are tried first as depth-1 candidates — so a depth-3 solution
-found today is a depth-1 candidate tomorrow. The recognition model (mechacoder_soar/recognition),
-retrained whenever the library changed, predicts from a task's grids which primitives and
-compositions it needs: its prediction leads the order, the compositions and the per-primitive
+found today is a depth-1 candidate tomorrow. A task's own programs from earlier iterations (its
+solutions, else its closest misses: task_memory.py) lead those compositions, so a later
+iteration's search on the task continues from where the earlier one got instead of repeating it.
+The recognition model (mechacoder_soar/recognition), retrained whenever the library changed,
+predicts from a task's grids which primitives and compositions it needs: its prediction leads the order, the compositions and the per-primitive
 costs. Refinement mutates the parent's step list, trying
 the primitive categories suited to its error pattern first. Retrieved skills that are plain code
 (written by an LLM or an agent) are proposed as they are; the loop runs everything sandboxed.

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from graphs.runner import run_loop
+from mechacoder_soar.adaptation import memory
 from mechacoder_soar.config import RunConfig
 from mechacoder_soar.describe import describe_arc
 from mechacoder_soar.domain import Attempt
@@ -67,6 +68,7 @@ def _run(tmp_path: Path, name: str, store_factory, stones: int):
         _crowd(store, suite)
         m = run_loop(cfg, library=store)
         near = [s for s in store.all() if NEAR_MISS_TAG in s.tags]
+        assert memory(store) == {"near_miss_skills": len(near), "tasks": len({s.origin_task_id for s in near})}
     journal = [json.loads(line) for line in (tmp_path / name / "run" / "attempts.jsonl").read_text().splitlines()]
     return [r["train_solved"] for r in m["iterations"]], near, journal
 
