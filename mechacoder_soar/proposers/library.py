@@ -8,9 +8,9 @@ found today is a depth-1 candidate tomorrow. A task's own programs from earlier 
 solutions, else its closest misses: task_memory.py) lead those compositions, so a later
 iteration's search on the task continues from where the earlier one got instead of repeating it.
 The recognition model (mechacoder_soar/recognition), retrained whenever the library changed,
-predicts from a task's grids which primitives and compositions it needs: its prediction leads the order, the compositions and the per-primitive
-costs. Refinement mutates the parent's step list, trying
-the primitive categories suited to its error pattern first. Retrieved skills that are plain code
+predicts from a task's grids which primitives and compositions it needs: its prediction leads
+the order, the compositions and the per-primitive costs. Refinement mutates the parent's step
+list, trying the primitive categories suited to its error pattern first. Retrieved skills that are plain code
 (written by an LLM or an agent) are proposed as they are; the loop runs everything sandboxed.
 
 No program is proposed twice for one task in one round (`start_task` opens a round; the loop
