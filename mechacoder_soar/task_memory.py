@@ -63,25 +63,31 @@ def closeness_meta(a: Attempt) -> dict[str, float]:
 class Stone:
     steps: list          # the program's step list, as the search's `extra_programs` take it
     skill_id: str        # the skill it is stored as (EMA credit for what is built on it)
-    rank: tuple          # sort key: solved first, then closest first
+    rank: tuple          # sort key: closest first
 
 
 def _stone(s: Skill, steps: list) -> Stone | None:
-    if s.source == "solved":
-        return Stone(steps, s.id, (0, 0.0, 0.0, len(steps), s.id))
     if s.source != "hindsight" or ORIGIN_PIXELS not in s.meta:
         return None   # a relabelling that recorded no closeness: no evidence it is near
     acc, pix = float(s.meta.get(ORIGIN_ACCURACY, 0.0)), float(s.meta[ORIGIN_PIXELS])
-    return Stone(steps, s.id, (1, -acc, -pix, len(steps), s.id))
+    return Stone(steps, s.id, (-acc, -pix, len(steps), s.id))
 
 
 def stones_by_task(skills: Iterable[tuple[Skill, list]]) -> dict[str, list[Stone]]:
-    """Each task's own programs in the library, best first: the ones that solved it, then its
-    near misses by closeness. `skills`: (skill, its step list) for ARC skills with one."""
+    """Each unsolved task's near misses in the library, closest first. A task the library holds
+    a solution of has none: its search runs as any search does (leading it with the old
+    solution would stop it at the first two train-correct answers, before it finds the others
+    the vote needs when the old one is wrong on test). `skills`: (skill, its step list) for
+    ARC skills with one."""
     out: dict[str, list[Stone]] = {}
+    solved: set[str] = set()
     for s, steps in skills:
-        if s.origin_task_id and (st := _stone(s, steps)) is not None:
+        if not s.origin_task_id:
+            continue
+        if s.source == "solved":
+            solved.add(s.origin_task_id)
+        elif (st := _stone(s, steps)) is not None:
             out.setdefault(s.origin_task_id, []).append(st)
     for stones in out.values():
         stones.sort(key=lambda st: st.rank)
-    return out
+    return {t: stones for t, stones in out.items() if t not in solved}

@@ -4,9 +4,9 @@ Sampling runs the in-process composition search (mechacoder_soar/library_search)
 library steering it: retrieved seed skills put their primitive first in the search order (weighted
 by their sampling EMA through the store's ranking), and retrieved learned compositions (skills
 whose meta holds their step list) are tried first as depth-1 candidates — so a depth-3 solution
-found today is a depth-1 candidate tomorrow. A task's own programs from earlier iterations (its
-solutions, else its closest misses: task_memory.py) lead those compositions, so a later
-iteration's search on the task continues from where the earlier one got instead of repeating it.
+found today is a depth-1 candidate tomorrow. An unsolved task's closest misses from earlier
+iterations (task_memory.py) lead those compositions, so a later iteration's search on the task
+continues from where the earlier one got instead of repeating it.
 The recognition model (mechacoder_soar/recognition), retrained whenever the library changed,
 predicts from a task's grids which primitives and compositions it needs: its prediction leads
 the order, the compositions and the per-primitive costs. Refinement mutates the parent's step
@@ -51,8 +51,8 @@ class LibrarySearchConfig:
     recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
-    own_stones: int = 3       # the task's own programs from earlier iterations (its solutions, else its
-                              # closest misses) lead the learned compositions; 0: off (task_memory.py)
+    own_stones: int = 3       # an unsolved task's closest misses from earlier iterations lead the
+                              # learned compositions; 0: off (task_memory.py)
 
 
 @dataclass

@@ -127,18 +127,20 @@ def _skill(sid: str, source: str, origin: str | None, meta: dict) -> Skill:
                  origin_task_id=origin, meta=meta)
 
 
-def test_stones_are_the_tasks_own_programs_solved_first_then_closest():
+def test_stones_are_an_unsolved_tasks_own_near_misses_closest_first():
     steps = [("flip_lr", {})]
     skills = [_skill("far", "hindsight", "t", {ORIGIN_ACCURACY: 0.0, ORIGIN_PIXELS: 0.3}),
               _skill("near", "hindsight", "t", {ORIGIN_ACCURACY: 0.0, ORIGIN_PIXELS: 0.9}),
               _skill("pairs", "hindsight", "t", {ORIGIN_ACCURACY: 0.5, ORIGIN_PIXELS: 0.1}),
               _skill("unranked", "hindsight", "t", {}),  # no closeness recorded: no evidence it is near
-              _skill("sol", "solved", "t", {}),
               _skill("other", "hindsight", "u", {ORIGIN_ACCURACY: 0.0, ORIGIN_PIXELS: 0.99}),
               _skill("seed", "seed", None, {})]
     got = stones_by_task((s, steps) for s in skills)
-    assert [st.skill_id for st in got["t"]] == ["sol", "pairs", "near", "far"]
+    assert [st.skill_id for st in got["t"]] == ["pairs", "near", "far"]
     assert [st.skill_id for st in got["u"]] == ["other"]
+    # once the library holds a solution of u, u's search runs without stones
+    got = stones_by_task((s, steps) for s in skills + [_skill("sol", "solved", "u", {})])
+    assert "u" not in got and [st.skill_id for st in got["t"]] == ["pairs", "near", "far"]
 
 
 def test_stones_lead_the_search_deterministically(tmp_path, store_factory):
