@@ -65,6 +65,7 @@ class Steering:
     prior: dict[str, float]
     plain: list[Skill]
     composite_ids: dict[str, str]
+    stones: int = 0   # how many of `extras` (the first) are the task's own near misses (task_memory.py)
 
 
 def seed_skills() -> list[SkillIn]:
@@ -263,7 +264,7 @@ class LibrarySearchProposer:
             elif "primitive" not in s.meta:
                 plain.append(s)
         return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
-                        plain=plain, composite_ids=composite_ids)
+                        plain=plain, composite_ids=composite_ids, stones=len(own))
 
     def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
         ids = []
@@ -309,7 +310,11 @@ class LibrarySearchProposer:
         st = self.steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
         more = len(self._proposed.get(task.id, ()))
-        res = self._run(search, pairs, task.test_inputs, self._search_config(more),
+        # the stones get extension places of their own, on top of those of the compositions
+        # learned elsewhere: they add to what the search builds on, within the same budget
+        cfg = self._search_config(more)
+        cfg = replace(cfg, max_learned_extended=cfg.max_learned_extended + st.stones)
+        res = self._run(search, pairs, task.test_inputs, cfg,
                         order=perturb_order(st.order, seed, self.config.keep_order), extra_programs=st.extras,
                         prior=st.prior)
         props = [self._proposal(c, st.composite_ids) for c in res.candidates]
