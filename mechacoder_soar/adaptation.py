@@ -5,8 +5,11 @@ It starts from a base library (a namespace of the run's store, or of another sto
 run learns, and every EMA its attempts move, lands in that namespace, so the base library is
 left exactly as it was, unless `--merge` folds the learned skills back into it at the end.
 
-Its yardstick is its own iteration 0: each iteration searches every task afresh at the same
-budget, so the lift of the last iteration over iteration 0 is what the adaptation bought.
+Its yardstick is its own iteration 0: each iteration searches every task at the same budget,
+so the lift of the last iteration over iteration 0 is what the adaptation bought. What an
+iteration learns on a task is not only skills for the others: a task left unsolved keeps its
+closest misses, and the next iteration's search on it starts from them (task_memory.py), so
+iteration k+1 reaches programs iteration k could not instead of repeating its search.
 Target test outputs are read only by the scorer, as in every run.
 """
 from __future__ import annotations
@@ -112,6 +115,15 @@ def lift(cfg: RunConfig, iterations: list[dict]) -> dict[str, Any] | None:
     }
 
 
+def memory(library) -> dict[str, int]:
+    """What the cross-iteration memory holds in the adaptation namespace: near-miss skills and
+    the tasks they are stepping stones for (task_memory.py)."""
+    from .task_memory import NEAR_MISS_TAG
+
+    near = [s for s in library.all() if NEAR_MISS_TAG in s.tags]
+    return {"near_miss_skills": len(near), "tasks": len({s.origin_task_id for s in near})}
+
+
 def finish(cfg: RunConfig, library, run_dir) -> dict[str, Any]:
     """Write the adaptation summary (base, namespace, lift, merge) into metrics.json."""
     summary: dict[str, Any] = {
@@ -124,5 +136,6 @@ def finish(cfg: RunConfig, library, run_dir) -> dict[str, Any]:
             summary["merged"] = {"skills_in_adapt_namespace": n, "added_to_base": added}
         summary["base"]["skills"] = base.stats(namespace=cfg.base_namespace)["skills"]
     summary["lift"] = lift(cfg, run_dir.metrics()["iterations"])
+    summary["memory"] = memory(library)
     run_dir.write_summary("adapt", summary)
     return summary

@@ -55,6 +55,9 @@ class RunConfig:
     hindsight_best: int = _internal(5, "learning recipe: greedy-diverse selection, best-by-accuracy half ...")
     hindsight_diverse: int = _internal(5, "... and output-distinct lowest half (SOAR: 25 + 25)")
     refine_pairs_per_bin: int = _internal(2, "learning recipe: improving refinements kept per parent-accuracy bin")
+    stones_per_task: int = _internal(3, "cross-iteration memory (task_memory.py): an unsolved task's closest misses "
+                                     "kept by learning and extended first by the next search on it; 0: off "
+                                     "(benchmarks/adapt_lift.py compares)")
     learn: bool = True              # False: search and score only (evaluation at a fixed library)
     adapt: bool = _internal(False, "set by the command: `soar adapt` (learn from pseudo-labels only)")
     adapt_from: str | None = None   # adapt: the store holding the base library (None: `store`)

@@ -5,7 +5,9 @@ Per task:
      refinement EMA for refinements and their parents' context) — idempotent per attempt id;
   2. train-correct programs become `solved` skills (shortest first, members of the top vote group
      first: the vote is the pseudo-label, so this needs no test outputs);
-  3. greedy-diverse selection over the rest, relabelled by hindsight, become `hindsight` skills;
+  3. greedy-diverse selection over the rest, and an unsolved task's closest misses (its stepping
+     stones for the next iteration, task_memory.py), relabelled by hindsight, become `hindsight`
+     skills that record how close they came;
   4. refinements that improved on their parent become skills described by the parent's failure,
      balanced over parent-accuracy bins, so `retrieve_for_refinement` finds fixes for similar failures.
 Nothing here reads hidden test outputs (scoring.py does, after learning).
@@ -21,6 +23,7 @@ from .domain import Attempt, Task
 from .hindsight import TASK_JSON, task_json
 from .results import LearnSummary, TaskSummary
 from .selection import accuracy_bin, balance_bins, greedy_diverse
+from .task_memory import NEAR_MISS_TAG, closeness_meta, near_misses
 
 
 def _scalar_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -55,10 +58,18 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: Ta
         valid, lambda a: a.train_accuracy, lambda a: len(a.code),
         lambda a: repr(a.train_outputs + a.test_outputs), cfg.hindsight_best, cfg.hindsight_diverse,
     )
+    # the closest misses of an unsolved task, which train accuracy alone (0 for most) does not
+    # rank: the next iteration's search on this task extends them (task_memory.py)
+    near = {a.id for a in near_misses(attempts, cfg.stones_per_task)}
+    have = {a.id for a in picked}
+    picked += [a for a in valid if a.id in near and a.id not in have]
     for a in picked:
         r = env.relabel(task, a, iteration)
         if r is not None:
             r.skill.meta.update({k: v for k, v in _scalar_meta(a.meta).items() if k != TASK_JSON})
+            r.skill.meta.update(closeness_meta(a))
+            if a.id in near:
+                r.skill.tags.append(NEAR_MISS_TAG)
             skills.append(r.skill)
 
     by_id = {a.id: a for a in attempts}
@@ -73,7 +84,7 @@ def learn_task(ctx: RunContext, task: Task, attempts: list[Attempt], summary: Ta
             origin_task_id=task.id, origin_attempt_id=a.id, iteration=iteration,
             tags=["refinement", accuracy_bin(parent.train_accuracy)],
             # only a full fix teaches distillation (task + failing parent -> program that solves it)
-            meta={**_scalar_meta(a.meta), "parent_accuracy": parent.train_accuracy,
+            meta={**_scalar_meta(a.meta), **closeness_meta(a), "parent_accuracy": parent.train_accuracy,
                   **({TASK_JSON: tjson, "parent_attempt_json": _parent_json(parent)} if a.fully_correct else {})},
         ))
     _record_attempts(lib, task, attempts, {s.origin_attempt_id for s in skills if s.source == "solved"}, tjson)

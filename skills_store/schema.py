@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import threading
 import time
 from typing import Literal
 
@@ -24,12 +25,19 @@ MAX_CODE_CHARS = 200_000
 MAX_DESCRIPTION_CHARS = 20_000
 
 
+# CPython 3.11 keeps the AST converter's recursion counter in interpreter-wide state, so two
+# threads parsing at once (tasks searched concurrently) can fail with a spurious "AST constructor
+# recursion depth mismatch" SystemError (python/cpython#106905): parses run one at a time.
+_AST_LOCK = threading.Lock()
+
+
 def normalise_code(code: str) -> str:
     """Formatting-insensitive form used for dedup. Python source is canonicalised through its AST
     (comments, blank lines, indentation width and quoting do not matter); anything else (shell
     scripts, fragments that do not parse) falls back to stripping trailing spaces and blank lines."""
     try:
-        return ast.unparse(ast.parse(code))
+        with _AST_LOCK:
+            return ast.unparse(ast.parse(code))
     except (SyntaxError, ValueError, RecursionError):
         lines = [ln.rstrip() for ln in code.replace("\r\n", "\n").split("\n")]
         return "\n".join(ln for ln in lines if ln.strip())

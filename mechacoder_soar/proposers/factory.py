@@ -61,5 +61,6 @@ def _library_proposer(cfg: RunConfig, library, kinds: set[str]):
     if "arc" in kinds:
         ensure_seed_skills(library)
     # one search process per task searched at once
-    search = LibrarySearchProposer(library, LibrarySearchConfig(search=cfg.search, processes=cfg.concurrency))
+    search = LibrarySearchProposer(library, LibrarySearchConfig(search=cfg.search, processes=cfg.concurrency,
+                                                                   own_stones=cfg.stones_per_task))
     return ByKind({"terminal": terminal}, search) if terminal else search

@@ -4,11 +4,13 @@ Sampling runs the in-process composition search (mechacoder_soar/library_search)
 library steering it: retrieved seed skills put their primitive first in the search order (weighted
 by their sampling EMA through the store's ranking), and retrieved learned compositions (skills
 whose meta holds their step list) are tried first as depth-1 candidates — so a depth-3 solution
-found today is a depth-1 candidate tomorrow. The recognition model (mechacoder_soar/recognition),
-retrained whenever the library changed, predicts from a task's grids which primitives and
-compositions it needs: its prediction leads the order, the compositions and the per-primitive
-costs. Refinement mutates the parent's step list, trying
-the primitive categories suited to its error pattern first. Retrieved skills that are plain code
+found today is a depth-1 candidate tomorrow. An unsolved task's closest misses from earlier
+iterations (task_memory.py) lead those compositions, so a later iteration's search on the task
+continues from where the earlier one got instead of repeating it.
+The recognition model (mechacoder_soar/recognition), retrained whenever the library changed,
+predicts from a task's grids which primitives and compositions it needs: its prediction leads
+the order, the compositions and the per-primitive costs. Refinement mutates the parent's step
+list, trying the primitive categories suited to its error pattern first. Retrieved skills that are plain code
 (written by an LLM or an agent) are proposed as they are; the loop runs everything sandboxed.
 
 No program is proposed twice for one task in one round (`start_task` opens a round; the loop
@@ -34,6 +36,7 @@ from ..library import LibraryReader
 from ..library_search.config import PriorConfig, SearchConfig
 from ..library_search.prior import primitive_prior
 from ..recognition import Prediction, Recognizer, RecognizerConfig
+from ..task_memory import Stone, stones_by_task
 from .base import Proposal
 
 SEED_VERSION = 1
@@ -49,6 +52,8 @@ class LibrarySearchConfig:
     recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
+    own_stones: int = 3       # an unsolved task's closest misses from earlier iterations lead the
+                              # learned compositions; 0: off (task_memory.py)
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Steering:
     prior: dict[str, float]
     plain: list[Skill]
     composite_ids: dict[str, str]
+    stones: int = 0   # how many of `extras` (the first) are the task's own near misses (task_memory.py)
 
 
 def seed_skills() -> list[SkillIn]:
@@ -156,6 +162,7 @@ class LibrarySearchProposer:
         self._proposed: dict[str, set[bytes]] = {}  # task id -> hashes of the code proposed in this round
         self._program_ids: dict[str, str] = {}    # learned composition (json) -> its skill id, for credit
         self._views: dict[str, tuple[int, tuple] | None] = {}  # task id -> (synced at, _view) in its round
+        self._stones: dict[str, list[Stone]] = {}  # task id -> its own programs in the library, best first
         self._pool = None
         self._pool_lock = threading.Lock()
         self._sync()
@@ -221,17 +228,20 @@ class LibrarySearchProposer:
             solutions: dict[str, list[list]] = {}
             programs: dict[str, tuple[list, str | None]] = {}
             program_ids: dict[str, str] = {}
+            own: list[tuple[Skill, list]] = []
             for s in self.library.all():
                 if s.source == "seed" and "primitive" in s.meta:
                     seed_ids[s.meta["primitive"]] = s.id
                 elif s.kind == "arc" and (steps := _steps(s.meta)):
                     programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
                     program_ids.setdefault(json.dumps(steps), s.id)
+                    own.append((s, steps))
                     if self.config.learn_prior and s.source == "solved":
                         solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
             self.prior = primitive_prior(solutions, self.config.prior) if self.config.learn_prior else {}
             if self.recognizer is not None:
                 self.recognizer.retrain(programs, self._map)
+            self._stones = stones_by_task(own)
             self._seed_ids, self._program_ids, self._synced_at = seed_ids, program_ids, n
 
     def steer(self, task: Task, skills: list[Skill]) -> Steering:
@@ -247,8 +257,11 @@ class LibrarySearchProposer:
                 seen.add(s.id)
                 ordered.append(s)
         order = list(pred.order) + [s.meta["primitive"] for s in ordered if "primitive" in s.meta]
-        extras, plain = [list(p) for p in pred.programs], []
+        # where earlier searches on this very task got to: the search starts from there (task_memory.py)
+        own = self._stones.get(task.id, [])[: self.config.own_stones]
+        extras, plain = [list(st.steps) for st in own] + [list(p) for p in pred.programs], []
         composite_ids = {k: self._program_ids[k] for k in map(json.dumps, extras) if k in self._program_ids}
+        composite_ids.update({json.dumps(st.steps): st.skill_id for st in own})
         # Compositions that solved a real task first: the search extends only the first few, and a
         # hindsight program (right only for outputs it made up) is a weaker stepping stone.
         for s in sorted(ordered, key=lambda s: s.source != "solved"):
@@ -260,7 +273,7 @@ class LibrarySearchProposer:
             elif "primitive" not in s.meta:
                 plain.append(s)
         return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
-                        plain=plain, composite_ids=composite_ids)
+                        plain=plain, composite_ids=composite_ids, stones=len(own))
 
     def _view(self, task: Task) -> tuple[Prediction, list[Skill], list[Skill]]:
         """The recognition model's prediction for `task` and the seed and learned skills retrieved
@@ -332,7 +345,11 @@ class LibrarySearchProposer:
         st = self.steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
         more = len(self._proposed.get(task.id, ()))
-        res = self._run(search, pairs, task.test_inputs, self._search_config(more),
+        # the stones get extension places of their own, on top of those of the compositions
+        # learned elsewhere: they add to what the search builds on, within the same budget
+        cfg = self._search_config(more)
+        cfg = replace(cfg, max_learned_extended=cfg.max_learned_extended + st.stones)
+        res = self._run(search, pairs, task.test_inputs, cfg,
                         order=perturb_order(st.order, seed, self.config.keep_order), extra_programs=st.extras,
                         prior=st.prior)
         props = [self._proposal(c, st.composite_ids) for c in res.candidates]
