@@ -53,13 +53,15 @@ class LibrarySearchConfig:
 @dataclass
 class Steering:
     """What the library contributes to one task's search: the primitive order, learned
-    compositions to try first (best first) and the learned prior; plain-code skills to propose as
-    they are; and which skill each composition came from (for EMA credit)."""
+    compositions to try first (best first), the learned prior and the recognition model's
+    conditional costs (`search`'s step_prior); plain-code skills to propose as they are; and which
+    skill each composition came from (for EMA credit)."""
     order: list[str]
     extras: list[list]
     prior: dict[str, float]
     plain: list[Skill]
     composite_ids: dict[str, str]
+    step_prior: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def seed_skills() -> list[SkillIn]:
@@ -251,7 +253,7 @@ class LibrarySearchProposer:
             elif "primitive" not in s.meta:
                 plain.append(s)
         return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
-                        plain=plain, composite_ids=composite_ids)
+                        plain=plain, composite_ids=composite_ids, step_prior=pred.step_prior)
 
     def _credit(self, steps: list, composite_ids: dict[str, str]) -> list[str]:
         ids = []
@@ -299,7 +301,7 @@ class LibrarySearchProposer:
         more = len(self._proposed.get(task.id, ()))
         res = self._run(search, pairs, task.test_inputs, self._search_config(more),
                         order=perturb_order(st.order, seed, self.config.keep_order), extra_programs=st.extras,
-                        prior=st.prior)
+                        prior=st.prior, step_prior=st.step_prior)
         props = [self._proposal(c, st.composite_ids) for c in res.candidates]
         # plain-code skills (LLM/agent-written) are tried as they are, after the search's programs
         props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in st.plain]
