@@ -47,6 +47,7 @@ class LibrarySearchConfig:
     prior: PriorConfig = field(default_factory=PriorConfig)
     recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
+    recognize_hindsight: bool = True  # hindsight programs (and their dreams) teach the recognition model too
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
 
 
@@ -212,7 +213,8 @@ class LibrarySearchProposer:
                 if s.source == "seed" and "primitive" in s.meta:
                     seed_ids[s.meta["primitive"]] = s.id
                 elif s.kind == "arc" and (steps := _steps(s.meta)):
-                    programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
+                    if self.config.recognize_hindsight or s.source != "hindsight":
+                        programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
                     program_ids.setdefault(json.dumps(steps), s.id)
                     if self.config.learn_prior and s.source == "solved":
                         solutions.setdefault(s.origin_task_id or s.id, []).append(steps)
