@@ -1,57 +1,57 @@
 """Does the recognition model make the library pay off on tasks it has never seen?
 
-    .venv/bin/python benchmarks/recognition_transfer.py --iterations 2 --max-budget 2000
-    .venv/bin/python benchmarks/recognition_transfer.py --library STORE_DIR --max-budget 2000   # learned before
+    .venv/bin/python benchmarks/recognition_transfer.py --iterations 1 --save-library STORE   # learn once, keep it
+    .venv/bin/python benchmarks/recognition_transfer.py --library STORE --limit 100 --max-budget 2000
+    .venv/bin/python benchmarks/recognition_transfer.py --library STORE --dev 40 --set first_k=3   # tuning
 
-arc1-train is split in two fixed halves by the first hex digit of sha256(task id): 0-7 is where
-the library learns (the real loop, library proposer), 8-f is where transfer is measured. Every
-transfer task is searched once per condition up to --max-budget candidate programs, each through
-the library proposer's own steering (LibrarySearchProposer.steer); the search is deterministic, so
-"solved within B programs" for every B <= max-budget falls out of one run (as in
-search_transfer.py). Conditions, all paying the same budget:
+The protocol's fixed halves (`mechacoder_soar/arc/protocol.py`): the library learns on
+`arc1-train:learn` (the real loop, library proposer), transfer is measured on
+`arc1-train:transfer` (the first --limit tasks, sorted ids). Every transfer task is searched once
+per condition up to --max-budget candidate programs, each through the library proposer's own
+steering (LibrarySearchProposer.steer); the search is deterministic, so "solved within B
+programs" for every B <= max-budget falls out of one run (benchmarks/transfer_eval.py). Each
+condition is searched afresh and pays its own costs (a learned composition tried counts as the
+programs it evaluates). Conditions (--conditions picks some):
 
-    seeds              the seed library only (what learning starts from)
-    learned            the learned library, recognition model off (retrieval order, compositions, prior)
+    seeds                the seed library only (what learning starts from)
+    learned              the learned library, recognition model off (retrieval order, compositions, prior)
     learned+recognition  the learned library with the recognition model trained on its programs and
-                       their dreams on the learning half's train inputs
+                         their dreams on the learning half's train inputs (RecognitionConfig's
+                         defaults; --set KEY=VALUE overrides one of them)
 
-Prints train-solved and pass@2 (a train-correct program among the first two found is right on
-every test output) per budget, the ratios to seeds, and evaluations to the first train-correct
-program on tasks every condition solves. --json writes it all.
+Tuning never looks at the transfer half: --dev N holds out N tasks of the learn half (chosen by a
+hash of their ids) as the tasks searched, removes every skill learned on them from a copy of the
+library (solved, hindsight: anything whose origin is a held-out task) and dreams only on the rest.
+
+Prints train-solved and pass@2 (ARC Prize's rule over the first two train-correct programs found)
+per budget, the ratios to seeds, and evaluations to the first train-correct program on tasks
+every condition solves. --json writes it all.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import shutil
 import statistics
 import sys
 import tempfile
-import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-BUDGETS = (50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000)
+from transfer_eval import at_budget, budgets_up_to, run_main, search_all, select_tasks  # noqa: E402
 
-
-def learning_half(task_id: str) -> bool:
-    """The fixed split: sha256(task id) starting 0-7 learns, 8-f measures transfer."""
-    return hashlib.sha256(task_id.encode()).hexdigest()[0] in "01234567"
+CONDITIONS = ("seeds", "learned", "learned+recognition")
 
 
-def search_task(pairs: list, tests: list, test_outputs: list, order: list, extras: list, prior: dict,
-                budget: int, time_cap: float) -> dict:
-    """One deterministic search: when each train-correct program was found, and if it is right on test."""
-    from mechacoder_soar.library_search.search import SearchConfig, search
-
-    res = search(pairs, tests, SearchConfig(budget=budget, time_limit_s=time_cap), order=order,
-                 extra_programs=extras, prior=prior)
-    found = sorted((c.found_at, c.test_outputs == test_outputs) for c in res.candidates if c.fully_correct)
-    return {"found": found, "evaluated": res.n_evaluated, "exhausted": res.exhausted}
+def dev_split(learn: list, n: int) -> tuple[list, list]:
+    """(the rest, the `n` held-out tasks) of the learn half, held out by sha256("dev|" + id)."""
+    held = set(sorted((t.id for t in learn), key=lambda i: hashlib.sha256(f"dev|{i}".encode()).hexdigest())[:n])
+    return [t for t in learn if t.id not in held], [t for t in learn if t.id in held]
 
 
 def train_library(location: str, task_ids: list[str], args) -> None:
@@ -71,56 +71,79 @@ def train_library(location: str, task_ids: list[str], args) -> None:
                   f"library {lib.stats()['skills']}", flush=True)
 
 
-def steering(location: str, tasks: list, recognition: bool, learn_tasks: list) -> list[tuple[list, list, dict]]:
-    """(order, compositions, prior) per task, exactly as the library proposer computes them."""
+def without_origins(src: str, dst: str, origins: set[str]) -> int:
+    """A copy of the store at `src` at `dst` without the skills learned on `origins`; returns how
+    many were left out."""
+    from skills_store import StoreConfig
+    from skills_store.bundle import read_bundle, write_bundle
+    from skills_store.store import SkillStore
+
+    bundle = Path(dst).parent / "dev_bundle.jsonl"
+    with SkillStore(StoreConfig(location=src)) as lib:
+        lib.export(bundle)
+    skills = read_bundle(bundle)
+    kept = [s for s in skills if s.origin_task_id not in origins]
+    write_bundle(bundle, "default", kept)
+    with SkillStore(StoreConfig(location=dst)) as lib:
+        lib.import_(bundle)
+    return len(skills) - len(kept)
+
+
+def recognition_config(pairs: list[str]):
+    """RecognitionConfig's defaults with KEY=VALUE overrides (values parsed as JSON)."""
+    from mechacoder_soar.recognition import RecognitionConfig
+
+    fields = {f.name for f in dataclasses.fields(RecognitionConfig)}
+    over = {}
+    for kv in pairs:
+        key, _, val = kv.partition("=")
+        if key not in fields or not val:
+            raise SystemExit(f"--set {kv!r}: need KEY=VALUE with KEY one of {', '.join(sorted(fields))}")
+        over[key] = json.loads(val)
+    return RecognitionConfig(**over)
+
+
+def steering(location: str, tasks: list, recognition: bool, observed: list, model_config) -> list[dict]:
+    """The search arguments per task, exactly as the library proposer computes them."""
     from mechacoder_soar.proposers.library import LibrarySearchConfig, LibrarySearchProposer, ensure_seed_skills
+    from mechacoder_soar.recognition import RecognizerConfig
     from skills_store import StoreConfig
     from skills_store.store import SkillStore
 
     with SkillStore(StoreConfig(location=location)) as lib:
         ensure_seed_skills(lib)
-        prop = LibrarySearchProposer(lib, LibrarySearchConfig(processes=1, recognition=recognition))
-        prop.observe([t.public() for t in learn_tasks])  # the inputs the library was learned on
-        out = [(st.order, st.extras, st.prior) for st in (prop.steer(t.public(), []) for t in tasks)]
+        cfg = LibrarySearchConfig(processes=1, recognition=recognition, recognizer=RecognizerConfig(model=model_config))
+        prop = LibrarySearchProposer(lib, cfg)
+        prop.observe([t.public() for t in observed])  # the inputs the library was learned on
+        out = []
+        for t in tasks:
+            st = prop.steer(t.public(), [])
+            out.append({"order": st.order, "extra_programs": st.extras, "prior": st.prior, "step_prior": st.step_prior})
         if prop.recognizer is not None:
             print(f"  recognition model: {prop.recognizer.model.n_examples} examples from "
                   f"{prop.recognizer.n_observed} tasks' inputs", flush=True)
         return out
 
 
-def at_budget(r: dict, b: int) -> tuple[bool, bool]:
-    found = [ok for at, ok in r["found"] if at <= b]
-    return bool(found), any(found[:2])
-
-
-def run_condition(name: str, steer: list, tasks: list, args, ex) -> list[dict]:
-    t = time.time()
-    futs = [ex.submit(search_task, [(e.input, e.output) for e in task.train], task.test_inputs, task.test_outputs,
-                      order, extras, prior, args.max_budget, args.time_cap)
-            for task, (order, extras, prior) in zip(tasks, steer)]
-    out = [f.result() for f in futs]
-    capped = sum(r["exhausted"] == "time" for r in out)
-    print(f"  {name}: {len(out)} tasks searched in {time.time() - t:.0f} s"
-          + (f"; {capped} hit the time cap before the budget (raise --time-cap)" if capped else ""), flush=True)
-    return out
-
-
 def report(results: dict[str, list[dict]], task_ids: list[str], max_budget: int) -> dict:
     names = list(results)
     n = len(task_ids)
-    budgets = [b for b in BUDGETS if b < max_budget] + [max_budget]
     table = []
-    print(f"\n{'budget':>7} | " + " | ".join(f"{nm:>19} solved pass@2" for nm in names) + " | ratio solved vs seeds")
-    for b in budgets:
+    print(f"\n{'budget':>7} | " + " | ".join(f"{nm:>19} solved pass@2" for nm in names)
+          + " | ratio solved (pass@2) vs " + names[0])
+    for b in budgets_up_to(max_budget):
         row = {"budget": b}
         for nm in names:
             hits = [at_budget(r, b) for r in results[nm]]
-            row[nm] = {"train_solved": sum(s for s, _ in hits), "pass_at_2": sum(p for _, p in hits) / n}
-        base = row[names[0]]["train_solved"]
-        ratios = [row[nm]["train_solved"] / base if base else float("nan") for nm in names[1:]]
+            row[nm] = {"train_solved": sum(s for s, _ in hits), "pass_at_2": sum(p for _, p in hits)}
         table.append(row)
-        print(f"{b:>7} | " + " | ".join(f"{row[nm]['train_solved']:>26} {row[nm]['pass_at_2']:>6.1%}" for nm in names)
-              + " | " + " ".join(f"{r:.2f}x" for r in ratios))
+        base = row[names[0]]
+
+        def ratio(nm: str, key: str) -> str:
+            return f"{row[nm][key] / base[key]:.2f}x" if base[key] else "-"
+
+        print(f"{b:>7} | " + " | ".join(f"{row[nm]['train_solved']:>26} {row[nm]['pass_at_2'] / n:>6.1%}" for nm in names)
+              + " | " + " ".join(f"{ratio(nm, 'train_solved')} ({ratio(nm, 'pass_at_2')})" for nm in names[1:]))
     every = [i for i in range(n) if all(results[nm][i]["found"] for nm in names)]
     evals = {nm: statistics.median(results[nm][i]["found"][0][0] for i in every) for nm in names} if every else {}
     print(f"\nsolved by every condition: {len(every)}; median evaluations to the first train-correct program: "
@@ -133,47 +156,66 @@ def report(results: dict[str, list[dict]], task_ids: list[str], max_budget: int)
             "lost": lost}
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--library", help="a store learned on the learning half (copied; never written)")
-    ap.add_argument("--iterations", type=int, default=2, help="learning iterations when no --library is given")
+    ap.add_argument("--save-library", help="keep the library learned here (for --library next time)")
+    ap.add_argument("--iterations", type=int, default=1, help="learning iterations when no --library is given")
     ap.add_argument("--train-budget", type=int, default=20000, help="candidate programs per search call while learning")
     ap.add_argument("--train-time", type=float, default=3.0, help="seconds per search call while learning")
-    ap.add_argument("--limit", type=int, default=None, help="transfer tasks (the first, by sorted id)")
+    ap.add_argument("--limit", type=int, default=100, help="transfer tasks (the first, by sorted id)")
+    ap.add_argument("--dev", type=int, default=0, help="tune instead: search N held-out learn-half tasks (see above)")
     ap.add_argument("--max-budget", type=int, default=2000, help="candidate programs per transfer search")
     ap.add_argument("--time-cap", type=float, default=120.0, help="seconds per search (a safety cap, not the budget)")
+    ap.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated, the first is the baseline")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a RecognitionConfig field for learned+recognition (repeatable)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", dest="json_out", help="write the results here")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    args.conditions = args.conditions.split(",")
+    if not args.conditions or any(c not in CONDITIONS for c in args.conditions):
+        ap.error(f"--conditions: choose from {', '.join(CONDITIONS)}")
+    if args.dev < 0:
+        ap.error("--dev must be >= 0")
+    return args
 
-    from mechacoder_soar.suites import load_tasks
 
-    tasks = sorted(load_tasks("arc1-train"), key=lambda t: t.id)
-    learn = [t for t in tasks if learning_half(t.id)]
-    transfer = [t for t in tasks if not learning_half(t.id)][: args.limit]
+def main() -> None:
+    args = parse_args()
+    model_config = recognition_config(args.overrides)
+    learn = select_tasks("arc1-train:learn")
     work = Path(tempfile.mkdtemp(prefix="recognition_transfer_"))
     learned = str(work / "learned")
     if args.library:
         shutil.copytree(args.library, learned, ignore=shutil.ignore_patterns(".soar.lock"))
     else:
         train_library(learned, [t.id for t in learn], args)
-    print(f"learning half {len(learn)} tasks, transfer half {len(transfer)} tasks, budget {args.max_budget}", flush=True)
-    conditions = {
-        "seeds": steering(str(work / "seeds"), transfer, False, []),
-        "learned": steering(learned, transfer, False, learn),
-        "learned+recognition": steering(learned, transfer, True, learn),
-    }
+        if args.save_library:
+            shutil.copytree(learned, args.save_library, ignore=shutil.ignore_patterns(".soar.lock"))
+    if args.dev:
+        observed, tasks = dev_split(learn, args.dev)
+        dropped = without_origins(learned, str(work / "dev_learned"), {t.id for t in tasks})
+        learned = str(work / "dev_learned")
+        print(f"dev: {len(tasks)} held-out learn tasks searched; {dropped} skills learned on them left out", flush=True)
+    else:
+        observed, tasks = learn, select_tasks("arc1-train:transfer", args.limit)
+    print(f"dreams on {len(observed)} tasks' inputs, {len(tasks)} tasks searched, budget {args.max_budget}; "
+          f"recognition {model_config}", flush=True)
     results = {}
-    with ProcessPoolExecutor(args.workers) as ex:
-        for name, steer in conditions.items():
-            results[name] = run_condition(name, steer, transfer, args, ex)
-    summary = report(results, [t.id for t in transfer], args.max_budget)
+    for name in args.conditions:
+        location = str(work / "seeds") if name == "seeds" else learned
+        steer = steering(location, tasks, name == "learned+recognition", [] if name == "seeds" else observed,
+                         model_config)
+        results[name] = search_all(tasks, steer, args.max_budget, args.time_cap, args.workers, name)
+    summary = report(results, [t.id for t in tasks], args.max_budget)
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"args": vars(args), **summary, "tasks": [t.id for t in transfer],
-                                                   "results": results}, indent=1))
+        Path(args.json_out).write_text(json.dumps({"args": vars(args), "recognition": dataclasses.asdict(model_config),
+                                                   **summary, "tasks": [t.id for t in tasks], "results": results},
+                                                  indent=1))
         print(f"wrote {args.json_out}")
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -79,7 +79,7 @@ def steer_all(library, tasks: list, observed: list = ()) -> list[dict]:
         out = []
         for t in tasks:
             st = prop.steer(t.public(), [])
-            out.append({"order": st.order, "extra_programs": st.extras, "prior": st.prior})
+            out.append({"order": st.order, "extra_programs": st.extras, "prior": st.prior, "step_prior": st.step_prior})
         return out
     finally:
         prop.close()

@@ -246,7 +246,7 @@ def measure_student(library, tasks: Sequence[Task], cfg: CurriculumConfig) -> Me
         for t in tasks:
             st = steer[t.id]
             res = search([(e.input, e.output) for e in t.train], t.test_inputs, scfg, order=st.order,
-                         extra_programs=st.extras, prior=st.prior)
+                         extra_programs=st.extras, prior=st.prior, step_prior=st.step_prior)
             hit += int(res.solved)
             solved[t.id] += int(res.solved)
             acc += res.candidates[0].pixel_score if res.candidates else 0.0

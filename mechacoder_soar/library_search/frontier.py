@@ -25,14 +25,15 @@ from .search_types import SearchConfig, SearchResult
 def _worker(args: tuple) -> tuple[dict, list, int, str]:
     from .search import search_shard
 
-    train_pairs, test_inputs, config, order, extra_programs, prior, shard, deadline = args
+    train_pairs, test_inputs, config, order, extra_programs, prior, shard, deadline, step_prior = args
     config = replace(config, time_limit_s=max(1e-3, deadline - time.perf_counter()))
-    eng = search_shard(train_pairs, test_inputs, config, order, extra_programs, prior, shard)
+    eng = search_shard(train_pairs, test_inputs, config, order, extra_programs, prior, shard, step_prior)
     return eng.correct, eng.near, eng.n_evaluated, eng.exhausted
 
 
 def split_search(train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig, order: list[str] | None,
-                 extra_programs: list[Sequence[Step]], prior: dict[str, float] | None) -> SearchResult:
+                 extra_programs: list[Sequence[Step]], prior: dict[str, float] | None,
+                 step_prior: dict[str, dict[str, float]] | None = None) -> SearchResult:
     """`search` with its frontier split over `config.processes` processes (sequential inside a
     daemonic process, e.g. a per-task worker pool, which may not start children)."""
     from .search import search_shard
@@ -41,11 +42,12 @@ def split_search(train_pairs: Sequence, test_inputs: Sequence, config: SearchCon
     n_train = len(parse_pairs(train_pairs)[0])   # bad input fails here, with the usual message
     workers = config.processes
     if mp.current_process().daemon:
-        eng = search_shard(train_pairs, test_inputs, replace(config, processes=1), order, extra_programs, prior)
+        eng = search_shard(train_pairs, test_inputs, replace(config, processes=1), order, extra_programs, prior,
+                           step_prior=step_prior)
         return eng.result()
     per = replace(config, processes=1, budget=max(1, math.ceil(config.budget / workers)))
-    jobs = [(train_pairs, test_inputs, per, order, extra_programs, prior, (w, workers), start + config.time_limit_s)
-            for w in range(workers)]
+    jobs = [(train_pairs, test_inputs, per, order, extra_programs, prior, (w, workers), start + config.time_limit_s,
+             step_prior) for w in range(workers)]
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     with mp.get_context(method).Pool(workers) as pool:
         parts = pool.map(_worker, jobs)

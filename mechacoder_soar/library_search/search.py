@@ -42,12 +42,34 @@ def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig, categ
     out.sort()
     return out
 
+
+class _StepOrders:
+    """The cheapest-first primitive list a node's children are tried in. One list for every node,
+    unless `step_prior` (previous step's primitive name -> extra cost multipliers for the next
+    step; "" for the first step) names the node's last primitive: then that list, built once."""
+
+    def __init__(self, order: list[str] | None, config: SearchConfig, prior: dict[str, float] | None,
+                 step_prior: dict[str, dict[str, float]] | None):
+        self.order, self.config, self.prior, self.step_prior = order, config, prior or {}, step_prior or {}
+        self.default = _ordered_primitives(order, config, prior=prior)
+        self.lists: dict[str, list[tuple[float, str]]] = {}
+
+    def after(self, steps: Sequence[Step]) -> list[tuple[float, str]]:
+        key = steps[-1][0] if steps else ""
+        extra = self.step_prior.get(key)
+        if not extra:
+            return self.default
+        if key not in self.lists:
+            prior = {n: self.prior.get(n, 1.0) * extra.get(n, 1.0) for n in PRIMITIVES}
+            self.lists[key] = _ordered_primitives(self.order, self.config, prior=prior)
+        return self.lists[key]
+
 class _Node:
     """An expandable program: its steps, grids, cost (with the shape penalty) and depth."""
-    __slots__ = ("steps", "frame", "base", "depth", "nbytes")
+    __slots__ = ("steps", "frame", "base", "depth", "nbytes", "prims")
 
-    def __init__(self, steps: list[Step], frame: Frame, base: float, depth: int):
-        self.steps, self.frame, self.base, self.depth = steps, frame, base, depth
+    def __init__(self, steps: list[Step], frame: Frame, base: float, depth: int, prims: list[tuple[float, str]]):
+        self.steps, self.frame, self.base, self.depth, self.prims = steps, frame, base, depth, prims
         self.nbytes = sum(a.nbytes for a in frame[0])
 
 
@@ -57,9 +79,9 @@ class _UniformCost:
     idx + 1, which enumerates children cheapest-first lazily. `shard` = (worker, workers) keeps
     only this worker's share of the root's primitives (frontier splitting)."""
 
-    def __init__(self, eng: Engine, prims: list[tuple[float, str]], extra_programs: Iterable[Sequence[Step]],
+    def __init__(self, eng: Engine, orders: _StepOrders, extra_programs: Iterable[Sequence[Step]],
                  shard: tuple[int, int] = (0, 1)):
-        self.eng, self.config, self.prims, self.shard = eng, eng.config, prims, shard
+        self.eng, self.config, self.orders, self.shard = eng, eng.config, orders, shard
         self.heap: list[tuple[float, int, int, _Node]] = []
         self.counter = 0
         self.open_bytes = 0
@@ -77,7 +99,8 @@ class _UniformCost:
         c = self.config
         if depth >= c.max_depth or len(self.heap) >= c.max_open_nodes:
             return
-        node = _Node(steps, frame, cost + (0.0 if self.eng.shapes_match(frame[0]) else c.shape_penalty), depth)
+        node = _Node(steps, frame, cost + (0.0 if self.eng.shapes_match(frame[0]) else c.shape_penalty), depth,
+                     self.orders.after(steps))
         if self.open_bytes + node.nbytes > c.max_open_bytes:
             return
         self.open_bytes += node.nbytes
@@ -88,11 +111,11 @@ class _UniformCost:
         if node.depth == 0:   # the root's primitives are what frontier splitting shares out
             worker, workers = self.shard
             idx += (worker - idx) % workers
-        if idx >= len(self.prims):
+        if idx >= len(node.prims):
             self.open_bytes -= node.nbytes
             return
         self.counter += 1
-        heapq.heappush(self.heap, (node.base + self.prims[idx][0], self.counter, idx, node))
+        heapq.heappush(self.heap, (node.base + node.prims[idx][0], self.counter, idx, node))
 
     def run(self) -> Engine:
         eng = self.eng
@@ -110,7 +133,7 @@ class _UniformCost:
 
     def expand(self, node: _Node, idx: int) -> None:
         eng = self.eng
-        pcost, name = self.prims[idx]
+        pcost, name = node.prims[idx]
         for params in eng.infer(name, node.frame):
             if eng.out_of_budget():
                 break
@@ -162,6 +185,7 @@ def search(
     order: list[str] | None = None,
     extra_programs: Iterable[Sequence[Step]] = (),
     prior: dict[str, float] | None = None,
+    step_prior: dict[str, dict[str, float]] | None = None,
 ) -> SearchResult:
     """Compose primitives up to `config.max_depth`, cheapest first, until the budget, the time limit
     or the space runs out. `train_pairs`: (input, output) tuples or {'input','output'} dicts.
@@ -169,23 +193,25 @@ def search(
     `extra_programs`: learned compositions, best first: each is a depth-1 candidate costing
     `config.learned_cost` plus `learned_rank_step` per rank, tried (also with re-inferred settings)
     in cost order with the primitives; the first few that bring the grids closer are extended.
+    `step_prior`: conditional cost multipliers, previous step's primitive ("" for the first step) ->
+    primitive -> multiplier on top of `prior` (e.g. the recognition model's first-step prediction).
     Candidates: fully-correct first (cheapest first, one per distinct test answer), then near
     misses by train accuracy and pixel score."""
     config = config or SearchConfig()
     if config.processes > 1:
         from .frontier import split_search
 
-        return split_search(train_pairs, test_inputs, config, order, list(extra_programs), prior)
-    return search_shard(train_pairs, test_inputs, config, order, extra_programs, prior).result()
+        return split_search(train_pairs, test_inputs, config, order, list(extra_programs), prior, step_prior)
+    return search_shard(train_pairs, test_inputs, config, order, extra_programs, prior, step_prior=step_prior).result()
 
 
 def search_shard(train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig, order: list[str] | None,
                  extra_programs: Iterable[Sequence[Step]], prior: dict[str, float] | None,
-                 shard: tuple[int, int] = (0, 1)) -> Engine:
+                 shard: tuple[int, int] = (0, 1), step_prior: dict[str, dict[str, float]] | None = None) -> Engine:
     """One search (or one worker's share of it); the engine holds what it found."""
     eng = Engine(train_pairs, test_inputs, config)
     eng.seen.add(b"".join(eng.root[1]))
-    return _UniformCost(eng, _ordered_primitives(order, config, prior=prior), extra_programs, shard).run()
+    return _UniformCost(eng, _StepOrders(order, config, prior, step_prior), extra_programs, shard).run()
 
 
 class _Mutation:

@@ -47,10 +47,13 @@ class LibrarySearchConfig:
     search: SearchConfig = field(default_factory=SearchConfig)  # each sample / refine call's search
     k_retrieve: int = 24      # skills retrieved to steer one task's search
     processes: int = 2        # the search is pure Python: processes, not threads, use both cores
-    learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
+    learn_prior: bool = False  # primitive costs from the library's solved programs (library_search/prior.py);
+                               # off: on held-out learn-half tasks it cost tasks the seeds' order finds
     prior: PriorConfig = field(default_factory=PriorConfig)
     recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
+    recognize_hindsight: bool = False  # hindsight programs (and their dreams) teach the recognition model too;
+                                       # off: programs made up on other tasks' outputs blur the neighbours
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
     own_stones: int = 3       # an unsolved task's closest misses from earlier iterations lead the
                               # learned compositions; 0: off (task_memory.py)
@@ -59,14 +62,16 @@ class LibrarySearchConfig:
 @dataclass
 class Steering:
     """What the library contributes to one task's search: the primitive order, learned
-    compositions to try first (best first) and the learned prior; plain-code skills to propose as
-    they are; and which skill each composition came from (for EMA credit)."""
+    compositions to try first (best first), the learned prior and the recognition model's
+    conditional costs (`search`'s step_prior); plain-code skills to propose as they are; and which
+    skill each composition came from (for EMA credit)."""
     order: list[str]
     extras: list[list]
     prior: dict[str, float]
     plain: list[Skill]
     composite_ids: dict[str, str]
     stones: int = 0   # how many of `extras` (the first) are the task's own near misses (task_memory.py)
+    step_prior: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def seed_skills() -> list[SkillIn]:
@@ -233,7 +238,8 @@ class LibrarySearchProposer:
                 if s.source == "seed" and "primitive" in s.meta:
                     seed_ids[s.meta["primitive"]] = s.id
                 elif s.kind == "arc" and (steps := _steps(s.meta)):
-                    programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
+                    if self.config.recognize_hindsight or s.source != "hindsight":
+                        programs.setdefault(json.dumps(steps, sort_keys=True), (steps, s.origin_task_id))
                     program_ids.setdefault(json.dumps(steps), s.id)
                     own.append((s, steps))
                     if self.config.learn_prior and s.source == "solved":
@@ -273,7 +279,8 @@ class LibrarySearchProposer:
             elif "primitive" not in s.meta:
                 plain.append(s)
         return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
-                        plain=plain, composite_ids=composite_ids, stones=len(own))
+                        plain=plain, composite_ids=composite_ids, stones=len(own),
+                        step_prior=pred.step_prior)
 
     def _view(self, task: Task) -> tuple[Prediction, list[Skill], list[Skill]]:
         """The recognition model's prediction for `task` and the seed and learned skills retrieved
@@ -351,7 +358,7 @@ class LibrarySearchProposer:
         cfg = replace(cfg, max_learned_extended=cfg.max_learned_extended + st.stones)
         res = self._run(search, pairs, task.test_inputs, cfg,
                         order=perturb_order(st.order, seed, self.config.keep_order), extra_programs=st.extras,
-                        prior=st.prior)
+                        prior=st.prior, step_prior=st.step_prior)
         props = [self._proposal(c, st.composite_ids) for c in res.candidates]
         # plain-code skills (LLM/agent-written) are tried as they are, after the search's programs
         props += [Proposal(code=s.code, context_skill_ids=[s.id], meta={"reused": s.id}) for s in st.plain]

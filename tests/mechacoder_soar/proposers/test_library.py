@@ -76,7 +76,8 @@ def test_seeds_still_steer_when_learned_skills_crowd_the_library(store):
 def test_prior_is_learned_from_solved_programs_and_follows_the_library(store):
     ensure_seed_skills(store)
     task = load_tasks("arc1-train", task_ids=[DEPTH2])[0].public()
-    p = LibrarySearchProposer(store, LibrarySearchConfig(SearchConfig(time_limit_s=1.0, budget=200), processes=1))
+    p = LibrarySearchProposer(store, LibrarySearchConfig(SearchConfig(time_limit_s=1.0, budget=200), processes=1,
+                                                    learn_prior=True))
     p.sample(task, [], 1)
     assert p.prior == {}  # seeds only: nothing learned yet
 

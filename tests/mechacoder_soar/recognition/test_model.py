@@ -78,3 +78,47 @@ def test_bad_config_is_refused():
         RecognitionConfig(lo=1.5)
     with pytest.raises(ValueError, match="DreamConfig"):
         DreamConfig(max_inputs=0)
+
+
+# depth-2 programs with distinct first steps: the first-step and conditional steering's material
+TWO_STEP = {
+    "crop_to_content": [("crop_to_content", {}), ("scale_up", {"ky": 2, "kx": 2})],
+    "tile": [("tile", {"ny": 2, "nx": 2}), ("draw_frame", {"colour": 5})],
+    "gravity": [("gravity", {"direction": "down"}), ("flip_ud", {})],
+    "mirror_concat": [("mirror_concat", {"mode": "down"}), ("flip_lr", {})],
+    "keep_colour": [("keep_colour", {"colour": 2}), ("transpose", {})],
+}
+
+
+def test_first_step_and_conditional_steering_reshape_the_costs():
+    rng = np.random.default_rng(8)
+    cfg = RecognitionConfig(first_k=1, first_lo=0.2, first_hi=1.5, next_lo=0.5)
+    rec = Recognizer(RecognizerConfig(model=cfg, dreams=DreamConfig(tasks_per_program=8)))
+    rec.observe(observed_tasks(rng, 12))
+    rec.retrain({program_key(s): (s, None) for s in TWO_STEP.values()})
+    right = 0
+    for first, steps in TWO_STEP.items():
+        pred = rec.predict(make_task(f"new-{first}", steps, rng))
+        root = pred.step_prior[""]
+        assert sorted(set(root.values())) == [0.2, 1.5] and list(root.values()).count(0.2) == 1
+        right += root[first] == 0.2 and pred.step_prior[first][steps[1][0]] == 0.5
+    assert right == len(TWO_STEP)
+    # off by default: the nudge alone, no conditional costs
+    off = trained(rng, TWO_STEP).predict(make_task("again", TWO_STEP["tile"], rng))
+    assert off.step_prior == {} and off.first and max(off.first, key=off.first.get) == "tile"
+
+
+def test_sharp_steering_prices_the_top_k_at_every_depth():
+    rng = np.random.default_rng(9)
+    rec = Recognizer(RecognizerConfig(model=RecognitionConfig(sharp_k=2, sharp_lo=0.3, sharp_hi=1.6),
+                                      dreams=DreamConfig(tasks_per_program=8)))
+    rec.observe(observed_tasks(rng, 12))
+    rec.retrain({program_key(s): (s, None) for s in TWO_STEP.values()})
+    pred = rec.predict(make_task("t", TWO_STEP["gravity"], rng))
+    cheap = {n for n, m in pred.prior.items() if m == 0.3}
+    assert len(cheap) == 2 and cheap == set(pred.order[:2]) and "gravity" in cheap
+    assert all(m in (0.3, 1.6) for m in pred.prior.values())
+    with pytest.raises(ValueError, match="first_k"):
+        RecognitionConfig(first_k=2, first_lo=1.5)
+    with pytest.raises(ValueError, match="next_lo"):
+        RecognitionConfig(next_lo=0)
