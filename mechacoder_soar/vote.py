@@ -2,7 +2,8 @@
 
 Programs are grouped by their tuple of test outputs; a group's weight is sum(1 + 1000*h) over its
 programs, h = train accuracy, so one fully-correct program outweighs up to 1000 wrong ones. Groups
-holding a fully train-correct program come first, then the rest, each by weight: a few near misses
+holding a fully train-correct program come first, then the rest, each by weight (SOAR ranks by weight
+alone): a few near misses
 that agree (h = 2/3 weighs 667) would otherwise outvote a program right on every train pair, and
 the loop proposes each program once per round, so a right answer is often found by one program.
 The top two groups are the pass@2 submission.
