@@ -47,13 +47,11 @@ class LibrarySearchConfig:
     search: SearchConfig = field(default_factory=SearchConfig)  # each sample / refine call's search
     k_retrieve: int = 24      # skills retrieved to steer one task's search
     processes: int = 2        # the search is pure Python: processes, not threads, use both cores
-    learn_prior: bool = False  # primitive costs from the library's solved programs (library_search/prior.py);
-                               # off: on held-out learn-half tasks it cost tasks the seeds' order finds
+    learn_prior: bool = True  # primitive costs from the library's solved programs (library_search/prior.py)
     prior: PriorConfig = field(default_factory=PriorConfig)
     recognition: bool = True  # the recognition model steers each task's search (mechacoder_soar/recognition)
     recognizer: RecognizerConfig = field(default_factory=RecognizerConfig)
-    recognize_hindsight: bool = False  # hindsight programs (and their dreams) teach the recognition model too;
-                                       # off: programs made up on other tasks' outputs blur the neighbours
+    recognize_hindsight: bool = True  # hindsight programs (and their dreams) teach the recognition model too
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
     own_stones: int = 3       # an unsolved task's closest misses from earlier iterations lead the
                               # learned compositions; 0: off (task_memory.py)
