@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from skills_store.schema import code_hash
+from skills_store.schema import code_hash, text_hash
 
 from .context import RunContext
 from .domain import Attempt, Task, attempt_id
@@ -80,7 +80,7 @@ def _code_key(code: str, meta: dict) -> str:
     (parsing and unparsing the source of every primitive it carries) would only cost time; a
     free-form text that happens to equal one is caught by its outputs (`_Seen.new_outputs`)."""
     if meta.get("dsl"):
-        return "dsl:" + hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
+        return "dsl:" + text_hash(code)
     return code_hash(code)
 
 

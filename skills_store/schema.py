@@ -47,6 +47,12 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode("utf-8")).hexdigest()[:32]
 
 
+def text_hash(code: str) -> str:
+    """Hash of the exact text, for programs whose text is canonical already (rendered from DSL
+    steps): `code_hash` would parse and unparse it for the same answer."""
+    return hashlib.blake2b(code.encode("utf-8"), digest_size=16).hexdigest()
+
+
 def validate_namespace(ns: str) -> str:
     if not isinstance(ns, str) or not _NAMESPACE_RE.match(ns):
         raise ValueError(

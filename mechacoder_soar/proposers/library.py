@@ -21,14 +21,13 @@ one seed always gives the same programs.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
 import threading
 from dataclasses import dataclass, field, replace
 
-from skills_store.schema import Skill, SkillIn
+from skills_store.schema import Skill, SkillIn, text_hash
 
 from ..describe import describe_arc
 from ..domain import Attempt, Task
@@ -162,7 +161,7 @@ class LibrarySearchProposer:
         self.recognizer = Recognizer(self.config.recognizer) if self.config.recognition else None
         self._synced_at = -1  # library size when _seed_ids, prior and the recognizer were read from it
         self._sync_lock = threading.Lock()
-        self._proposed: dict[str, set[bytes]] = {}  # task id -> hashes of the code proposed in this round
+        self._proposed: dict[str, set[str]] = {}  # task id -> hashes of the code proposed in this round
         self._program_ids: dict[str, str] = {}    # learned composition (json) -> its skill id, for credit
         self._views: dict[str, tuple[int, tuple] | None] = {}  # task id -> (synced at, _view) in its round
         self._stones: dict[str, list[Stone]] = {}  # task id -> its own programs in the library, best first
@@ -336,7 +335,7 @@ class LibrarySearchProposer:
         for p in props:
             if len(out) >= n:
                 break
-            h = hashlib.blake2b(p.code.encode(), digest_size=16).digest()
+            h = text_hash(p.code)
             if h not in seen:
                 seen.add(h)
                 out.append(p)
