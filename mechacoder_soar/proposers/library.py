@@ -310,13 +310,16 @@ class LibrarySearchProposer:
         ids += [self._seed_ids[n] for n, _ in steps if n in self._seed_ids]
         return list(dict.fromkeys(ids))
 
-    def _search_config(self, more: int = 0) -> SearchConfig:
+    def _search_config(self, more: int = 0, stones: int = 0) -> SearchConfig:
         """The search's config; `more`: programs already proposed this round, asked for on top as
-        candidates so the next ones come back. The stop after `stop_after_solutions` answers is kept:
+        candidates so the next ones come back; `stones`: the task's own near misses leading the
+        learned compositions, which get extension places of their own on top of those of the
+        compositions learned elsewhere (within the same budget). The stop after `stop_after_solutions` answers is kept:
         raising it too made every later call on a solved task run to its time limit looking for
         answers that rarely exist, for refinements of a task that is already solved."""
         c = self.config.search
-        return replace(c, max_candidates=c.max_candidates + more)
+        return replace(c, max_candidates=c.max_candidates + more,
+                       max_learned_extended=c.max_learned_extended + stones)
 
     def _proposal(self, cand, composite_ids) -> Proposal:
         from ..library_search.primitives import render_program
@@ -349,11 +352,7 @@ class LibrarySearchProposer:
         st = self.steer(task, skills)
         pairs = [(e.input, e.output) for e in task.train]
         more = len(self._proposed.get(task.id, ()))
-        # the stones get extension places of their own, on top of those of the compositions
-        # learned elsewhere: they add to what the search builds on, within the same budget
-        cfg = self._search_config(more)
-        cfg = replace(cfg, max_learned_extended=cfg.max_learned_extended + st.stones)
-        res = self._run(search, pairs, task.test_inputs, cfg,
+        res = self._run(search, pairs, task.test_inputs, self._search_config(more, st.stones),
                         order=perturb_order(st.order, seed, self.config.keep_order), extra_programs=st.extras,
                         prior=st.prior, step_prior=st.step_prior)
         props = [self._proposal(c, st.composite_ids) for c in res.candidates]
