@@ -18,8 +18,8 @@ from .engine import Engine, Frame, params_key
 from .primitives import PRIMITIVES, Step, to_array, validate_steps
 from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
 
-__all__ = ["COLOUR_FIX", "PATTERN_CATEGORIES", "Candidate", "SearchConfig", "SearchResult", "diagnose",
-           "mutate", "search"]
+__all__ = ["COLOUR_FIX", "PATTERN_CATEGORIES", "Candidate", "SearchConfig", "SearchResult", "composition_variants",
+           "diagnose", "mutate", "search"]
 
 _Engine = Engine   # the name tests and older callers use
 
@@ -154,18 +154,8 @@ class _UniformCost:
         that make progress are extended (a prefix that moves the grids away from the outputs is
         no stepping stone), and only for the first few such programs."""
         eng, c = self.eng, self.config
-        try:
-            prog = validate_steps(prog)
-        except ValueError:
-            return
-        variants = [list(prog)]
-        if c.refit_learned:
-            for refit in (range(len(prog) - 1, len(prog)), range(len(prog))):
-                v = eng.retemplate(prog, refit)
-                if v is not None and v not in variants:
-                    variants.append(v)
         extended = False
-        for v in variants:
+        for v in composition_variants(eng, prog, c.refit_learned):
             if eng.out_of_budget():
                 break
             frame = eng.run_from(eng.root, v)
@@ -176,6 +166,23 @@ class _UniformCost:
                     self.push(v, frame, cost, 1)  # a learned composition counts as one step
                     extended = True
         self.n_extended += extended
+
+
+def composition_variants(eng: Engine, prog: Sequence[Step], refit: bool = True) -> list[list[Step]]:
+    """How the search tries a learned composition on a task: as it is, then (with `refit`) with the
+    last step's settings and then every step's re-inferred on this task, distinct variants only.
+    Empty when `prog` is no valid step list."""
+    try:
+        prog = validate_steps(prog)
+    except ValueError:
+        return []
+    variants = [list(prog)]
+    if refit:
+        for steps in (range(len(prog) - 1, len(prog)), range(len(prog))):
+            v = eng.retemplate(prog, steps)
+            if v is not None and v not in variants:
+                variants.append(v)
+    return variants
 
 
 def search(
