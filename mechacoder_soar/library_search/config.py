@@ -15,10 +15,13 @@ class SearchConfig:
     time_limit_s: float = 20.0         # wall-time cap (a safety limit; the budget should end a search)
     max_params_per_step: int = 3       # inferred settings tried per (node, primitive)
     refit_learned: bool = True         # also try learned compositions with settings re-inferred
-    max_learned_extended: int = 4      # learned compositions also extended by further steps: the
-                                       # first this many that move the grids towards the outputs
+    max_learned_extended: int = 0      # learned compositions also extended by further steps: the
+                                       # first this many that move the grids towards the outputs (off
+                                       # by default: on unseen tasks the subtrees under another task's
+                                       # program cost more budget than they find; a task's own near
+                                       # misses get places of their own, see the library proposer)
     learned_cost: float = 0.6          # a learned composition costs as one preferred primitive ...
-    learned_rank_step: float = 0.05    # ... plus this per place down the caller's ranking
+    learned_rank_step: float = 0.1     # ... plus this per place down the caller's ranking
     max_candidates: int = 10           # candidates returned
     shape_penalty: float = 0.5         # extra cost for a node whose shapes differ from the outputs
     preferred_discount: float = 0.6    # cost multiplier for primitives named in `order`
@@ -50,8 +53,9 @@ class SearchConfig:
 class PriorConfig:
     smoothing: float = 1.0   # pseudo-count of tasks per primitive (Laplace)
     strength: float = 0.3    # exponent: multiplier = (observed / expected) ** -strength
-    lo: float = 0.6          # bounds of the multiplier
-    hi: float = 1.3
+    lo: float = 0.6          # bounds of the multiplier: what solutions use gets up to this much cheaper ...
+    hi: float = 1.0          # ... and what they never use no dearer than its own cost (the library has
+                             # seen some tasks; a new task may need exactly the primitive they did not)
     min_tasks: int = 5       # fewer solved tasks than this: no prior (too little evidence)
 
     def __post_init__(self) -> None:

@@ -54,6 +54,9 @@ class LibrarySearchConfig:
     keep_order: int = 3       # a seeded call perturbs the primitive order only past this many places
     own_stones: int = 3       # an unsolved task's closest misses from earlier iterations lead the
                               # learned compositions; 0: off (task_memory.py)
+    max_compositions: int = 12  # compositions learned on other tasks tried per search (the recognition
+                              # model's first, then retrieved ones): past the first few, the weakly
+                              # similar tail spends a small budget the primitives would use better
 
 
 @dataclass
@@ -275,7 +278,8 @@ class LibrarySearchProposer:
                 order += [name for name, _ in st]  # what similar tasks' programs were made of
             elif "primitive" not in s.meta:
                 plain.append(s)
-        return Steering(order=list(dict.fromkeys(order)), extras=_distinct(extras), prior=_combine(self.prior, pred.prior),
+        extras = _distinct(extras)[: len(own) + self.config.max_compositions]
+        return Steering(order=list(dict.fromkeys(order)), extras=extras, prior=_combine(self.prior, pred.prior),
                         plain=plain, composite_ids=composite_ids, stones=len(own),
                         step_prior=pred.step_prior)
 

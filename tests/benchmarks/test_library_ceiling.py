@@ -38,10 +38,10 @@ def test_a_broken_program_is_skipped_not_fatal():
 
 def test_summary_bounds_the_lift_by_the_union():
     solvers = [[0], [], [2, 3], []]
-    seeds = [{"found": [[4, [True]]]}, {"found": [[9, [True]]]}, {"found": []}, {"found": []}]
-    s = lc.summarise(["a", "b", "c", "d"], solvers, seeds, [0, None, 7, None], n_programs=4, shown=6)
-    assert (s["library"], s["seeds"], s["union"], s["library_only"]) == (2, 2, 3, 1)
-    assert s["union_over_seeds"] == 1.5
+    seeds = [{"found": [[4, [True]]]}, {"found": [[9, [True]]]}, {"found": []}, {"found": [[900, [True]]]}]
+    s = lc.summarise(["a", "b", "c", "d"], solvers, seeds, [0, None, 7, None], n_programs=4, shown=6, budget=100)
+    assert (s["library"], s["seeds"], s["reach"], s["union"], s["library_only"]) == (2, 2, 3, 4, 1)
+    assert s["union_over_seeds"] == 2.0
     assert s["rank_bins"] == {"0-0": 1, "6-20": 1} and s["ranked_within_tried"] == 1
 
 
@@ -49,3 +49,5 @@ def test_flags_are_checked():
     assert lc.parse_args([]).suite == "arc1-train:transfer"
     with pytest.raises(SystemExit):
         lc.parse_args(["--limit", "0"])
+    with pytest.raises(SystemExit):
+        lc.parse_args(["--budget", "5000", "--reach-budget", "2000"])

@@ -16,8 +16,9 @@ def test_used_primitives_get_cheaper_unused_dearer_counted_once_per_task():
     sols["t0"] = [[CROP]] * 5 + [[CROP, FLIP]]
     prior = primitive_prior(sols)
     assert set(prior) == set(PRIMITIVES)
-    assert prior["crop_to_content"] < prior["flip_lr"] < prior["rot90"]
-    assert prior["crop_to_content"] < 1 < prior["rot90"]
+    assert prior["crop_to_content"] < prior["flip_lr"] < 1 == prior["rot90"]   # unused: never dearer than its cost
+    dearer = primitive_prior(sols, PriorConfig(hi=1.3))                          # unless the config allows it
+    assert dearer["crop_to_content"] < 1 < dearer["rot90"]
     cfg = PriorConfig()
     assert all(cfg.lo <= m <= cfg.hi for m in prior.values())
     # the same evidence twice over moves crop further, never past the bound

@@ -189,12 +189,14 @@ def test_bad_inputs_are_named():
 
 def test_learned_composition_counts_as_one_step():
     # a stored depth-2 solution is extended like a depth-1 node: with max_depth=2 the search
-    # appends a step to it, which a plain depth-2 search over primitives could not express
+    # appends a step to it, which a plain depth-2 search over primitives could not express (when
+    # extension is on: the library proposer turns it on for a task's own near misses)
     learned = [("scale_up", {"ky": 2, "kx": 2}), ("mirror_concat", {"mode": "right"})]
     full = learned + [("transpose", {})]
     grids = [[[1, 2], [0, 3]], [[4, 0, 0], [0, 5, 6]]]
     pairs = [(g, run_steps(full, g)) for g in grids]
-    cfg = SearchConfig(max_depth=2, budget=3000, time_limit_s=20, stop_after_solutions=1, colour_fix=False)
+    cfg = SearchConfig(max_depth=2, budget=3000, time_limit_s=20, stop_after_solutions=1, colour_fix=False,
+                       max_learned_extended=1)
     assert not search(pairs, [], SearchConfig(max_depth=1, budget=3000, time_limit_s=20)).solved
     res = search(pairs, [[[7, 8]]], cfg, extra_programs=[learned])
     best = res.candidates[0]
@@ -226,7 +228,8 @@ def test_only_the_first_few_progressing_learned_compositions_are_extended():
     grids = [[[1, 2], [0, 3]], [[4, 0, 0], [0, 5, 6]]]
     pairs = [(g, run_steps(full, g)) for g in grids]
     away = [[("crop_to_content", {}), ("flip_lr", {})], [("take_half", {"which": "top"})]]
-    cfg = SearchConfig(max_depth=2, budget=20_000, time_limit_s=30, stop_after_solutions=1, colour_fix=False)
+    cfg = SearchConfig(max_depth=2, budget=20_000, time_limit_s=30, stop_after_solutions=1, colour_fix=False,
+                       max_learned_extended=2)
     assert search(pairs, [], cfg, extra_programs=away + [learned]).solved  # non-progressing ones don't use up the cap
     no_ext = SearchConfig(**{**cfg.__dict__, "max_learned_extended": 0})
     assert not search(pairs, [], no_ext, extra_programs=[learned]).solved
