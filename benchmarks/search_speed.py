@@ -11,6 +11,8 @@ side by side in one run.
    machine); whether both engines returned the same candidates; peak RSS per process.
 2. Train-solved at a fixed wall time per task (`--times`, e.g. 10,60) on arc1-train:transfer
    (the first `--limit` ids in sorted order), both engines.
+3. `--profile N` instead: where the engine's time goes on the throughput tasks, the N largest
+   shares by primitive, DSL helper or function.
 
 Every (engine, task) run is its own fresh process, so neither engine inherits the other's warm
 caches. `--repeat N` runs each throughput search N times, interleaved across engines, and keeps the
@@ -116,6 +118,36 @@ def throughput(budget: int, depths: list[int], tasks: tuple[str, ...], repeat: i
     return out
 
 
+def profile(budget: int, depth: int, tasks: tuple[str, ...], top: int) -> list[tuple[str, float]]:
+    """Where the engine's time goes: the throughput searches run in this process under cProfile,
+    own time summed per primitive or DSL helper (their code is compiled under `<primitive NAME>` /
+    `<helper NAME>`), per engine module function, or per numpy/builtin call; the `top` largest shares."""
+    import cProfile
+    import pstats
+    import re
+    from collections import Counter
+
+    from mechacoder_soar.arc import load_suite
+    from mechacoder_soar.library_search.search import SearchConfig, search
+
+    prof = cProfile.Profile()
+    cfg = SearchConfig(max_depth=depth, budget=budget, time_limit_s=3600, stop_after_solutions=0)
+    for task in load_suite("arc1-train", task_ids=list(tasks)):
+        pairs = [(e.input, e.output) for e in task.train]
+        prof.runcall(search, pairs, task.test_inputs, cfg)
+    shares: Counter = Counter()
+    groups: Counter = Counter()
+    for (path, _, name), (_, _, own, _, _) in pstats.Stats(prof).stats.items():
+        m = re.match(r"<(primitive|helper) (\w+)>", path)
+        shares[f"{m.group(1)} {m.group(2)}" if m else f"{os.path.basename(path)}:{name}"] += own
+        groups["all: primitive and helper bodies" if m else
+               "all: engine, search loop, dedup, scoring" if re.search(r"library_search/(engine|search|frontier)\.py$", path) else
+               "all: parameter inference and DSL modules" if "library_search" in path else
+               "all: numpy, builtins and the rest"] += own
+    total = sum(shares.values())
+    return [(k, v / total) for k, v in groups.most_common()] + [(k, v / total) for k, v in shares.most_common(top)]
+
+
 def train_solved(times: list[float], limit: int, workers: int) -> dict:
     from mechacoder_soar.arc.protocol import select_task_ids
 
@@ -142,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--times", default="10", help="seconds per task for train-solved, comma-separated (e.g. 10,60); empty: skip")
     ap.add_argument("--limit", type=int, default=10, help="arc1-train:transfer tasks for train-solved (first N sorted)")
     ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="only profile the engine on the throughput "
+                    "tasks (first depth, --budget) and print the N largest shares of its time")
     ap.add_argument("--baseline-tree", default="", help="a checkout of an earlier commit (e.g. `git worktree add "
                     "/tmp/base COMMIT`): its search runs too, as engine 'baseline', with its own primitives")
     a = ap.parse_args(argv)
@@ -155,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             or not 1 <= a.tasks <= len(THROUGHPUT_TASKS)):
         ap.error(f"need --budget >= 1, --limit >= 0, --workers >= 1, --repeat >= 1, "
                  f"1 <= --tasks <= {len(THROUGHPUT_TASKS)}")
+    if a.profile:
+        for name, share in profile(a.budget, int(a.depths.split(",")[0]), THROUGHPUT_TASKS[: a.tasks], a.profile):
+            print(f"{100 * share:5.1f}%  {name}")
+        return 0
     report = {"budget": a.budget, "tasks": list(THROUGHPUT_TASKS[: a.tasks]), "cpus": os.cpu_count(),
               "repeat": a.repeat, "load_avg_1m_at_start": os.getloadavg()[0]}
     report["throughput"] = throughput(a.budget, [int(d) for d in a.depths.split(",")], THROUGHPUT_TASKS[: a.tasks],
