@@ -6,7 +6,8 @@
 
 The protocol's fixed halves (`mechacoder_soar/arc/protocol.py`): the library learns on
 `arc1-train:learn` (the real loop, library proposer), transfer is measured on
-`arc1-train:transfer` (the first --limit tasks, sorted ids). Every transfer task is searched once
+`arc1-train:transfer` (the first --limit tasks, sorted ids; `--suite arc2-train:transfer` for the
+second dev set). Every transfer task is searched once
 per condition up to --max-budget candidate programs, each through the library proposer's own
 steering (LibrarySearchProposer.steer); the search is deterministic, so "solved within B
 programs" for every B <= max-budget falls out of one run (benchmarks/transfer_eval.py). Each
@@ -163,6 +164,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--iterations", type=int, default=1, help="learning iterations when no --library is given")
     ap.add_argument("--train-budget", type=int, default=20000, help="candidate programs per search call while learning")
     ap.add_argument("--train-time", type=float, default=3.0, help="seconds per search call while learning")
+    ap.add_argument("--suite", default="arc1-train:transfer", help="the transfer tasks' suite (a dev suite)")
     ap.add_argument("--limit", type=int, default=100, help="transfer tasks (the first, by sorted id)")
     ap.add_argument("--dev", type=int, default=0, help="tune instead: search N held-out learn-half tasks (see above)")
     ap.add_argument("--max-budget", type=int, default=2000, help="candidate programs per transfer search")
@@ -182,7 +184,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main() -> None:
+    from mechacoder_soar.arc.protocol import check_suite
+
     args = parse_args()
+    check_suite(args.suite, limit=args.limit)   # before any work: eval suites are for the final table only
     model_config = recognition_config(args.overrides)
     learn = select_tasks("arc1-train:learn")
     work = Path(tempfile.mkdtemp(prefix="recognition_transfer_"))
@@ -199,7 +204,7 @@ def main() -> None:
         learned = str(work / "dev_learned")
         print(f"dev: {len(tasks)} held-out learn tasks searched; {dropped} skills learned on them left out", flush=True)
     else:
-        observed, tasks = learn, select_tasks("arc1-train:transfer", args.limit)
+        observed, tasks = learn, select_tasks(args.suite, args.limit)
     print(f"dreams on {len(observed)} tasks' inputs, {len(tasks)} tasks searched, budget {args.max_budget}; "
           f"recognition {model_config}", flush=True)
     results = {}
