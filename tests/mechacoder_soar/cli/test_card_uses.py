@@ -16,6 +16,9 @@ from tests.skills_store.test_http_api import Server, free_port
 
 TRANSPOSE = "74dd1130"  # 3x3 grids: short prompts, so CPU training steps stay small
 FLIP, ROT = "68b16354", "6150a2bd"
+# solved by one primitive with settings (mirror_concat quad, tile 1x2): new skills for the library,
+# where a bare seed primitive (FLIP's flip_ud) is one it already holds
+MIRROR, TILE = "3af2c5a8", "a416b8f3"
 
 
 def soar(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -139,7 +142,7 @@ def test_adapt_learns_apart_from_the_base_and_reports_lift(tmp_path):
     arc_run(store, tmp_path / "base-run", TRANSPOSE)
     base_before = _namespace_state(store, "default")
     run_dir = tmp_path / "adapt"
-    r = ok(soar("adapt", "--suite", "arc1-train", "--task-ids", f"{FLIP},{ROT}", "--iterations", "2",
+    r = ok(soar("adapt", "--suite", "arc1-train", "--task-ids", f"{MIRROR},{TILE}", "--iterations", "2",
                 "--budget-sample", "2", "--budget-refine", "1", "--search-budget", "300", "--concurrency", "1",
                 "--store", str(store), "--run-dir", str(run_dir)))
     assert _namespace_state(store, "default") == base_before  # untouched without --merge
@@ -157,7 +160,7 @@ def test_adapt_learns_apart_from_the_base_and_reports_lift(tmp_path):
     assert "Test-time adaptation" in page and "base untouched" in page, html
 
     # --merge folds what it learned into the base
-    ok(soar("adapt", "--suite", "arc1-train", "--task-ids", f"{FLIP},{ROT}", "--iterations", "1", "--budget-sample", "2",
+    ok(soar("adapt", "--suite", "arc1-train", "--task-ids", f"{MIRROR},{TILE}", "--iterations", "1", "--budget-sample", "2",
             "--budget-refine", "1", "--search-budget", "300", "--concurrency", "1", "--store", str(store),
             "--run-dir", str(tmp_path / "m"), "--merge"))
     merged = json.loads((tmp_path / "m" / "metrics.json").read_text())["adapt"]["merged"]
