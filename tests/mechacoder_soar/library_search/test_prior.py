@@ -1,5 +1,6 @@
-"""The learned prior: primitives that solutions of many tasks use become cheaper, unused ones
-dearer, within bounds; and the search really tries the cheaper ones first."""
+"""The learned prior: primitives that solutions of many tasks use become cheaper, unused ones keep
+their cost (dearer only where the config allows), within bounds; and the search really tries the
+cheaper ones first."""
 import pytest
 
 from mechacoder_soar.library_search.primitives import PRIMITIVES
