@@ -97,7 +97,8 @@ def recognition_ranks(library, tasks: list, observed: list, programs: list[list]
         prop.close()
 
 
-def learn_library(location: str, learn: list, args: argparse.Namespace) -> None:
+def learn_library(location: str, args: argparse.Namespace) -> None:
+    """Learn a library on the first --learn-limit learn tasks (the real loop, library proposer)."""
     from transfer_eval import learn_iterations
 
     from skills_store import StoreConfig
@@ -162,7 +163,7 @@ def main() -> None:
         if args.library:
             shutil.copytree(args.library, location, ignore=shutil.ignore_patterns(".soar.lock"))
         else:
-            learn_library(location, learn, args)
+            learn_library(location, args)
         with SkillStore(StoreConfig(location=str(work / "seeds"))) as seeds_lib:
             seed_steers = steer_all(seeds_lib, tasks)
         seeds = search_all(tasks, seed_steers, args.reach_budget, args.time_cap, args.workers, "seeds")
