@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -129,17 +130,27 @@ def show_row(row: dict, args: argparse.Namespace) -> None:
 
 
 def summarize(rows: list[dict], suites: list[tuple]) -> dict:
-    """Per suite, at the largest budget: seeds (iteration 0) vs the last iteration, and the ratios."""
+    """Per suite, seeds (iteration 0) vs the last iteration: the ratios at the largest budget and at
+    every budget, and the median programs to a first train-correct program on the tasks both solve
+    (how much sooner the library finds what both find)."""
     first, last = rows[0], rows[-1]
+    ratio = (lambda x, y: round(y / x, 3) if x else None)
     out = {}
     for s, _, _ in suites:
         a, b = first["suites"][s]["curve"][-1], last["suites"][s]["curve"][-1]
-        ratio = (lambda x, y: round(y / x, 3) if x else None)
+        both = [(x["found"][0][0], y["found"][0][0]) for x, y in
+                zip(first["suites"][s]["results"], last["suites"][s]["results"]) if x["found"] and y["found"]]
         out[s] = {"tasks": len(first["suites"][s]["tasks"]), "budget": a["budget"],
                   "seeds": {"train_solved": a["train_solved"], "pass_at_2": a["pass_at_2"]},
                   "learned": {"train_solved": b["train_solved"], "pass_at_2": b["pass_at_2"]},
                   "ratio_train_solved": ratio(a["train_solved"], b["train_solved"]),
                   "ratio_pass_at_2": ratio(a["pass_at_2"], b["pass_at_2"]),
+                  "lift_by_budget": [{"budget": x["budget"], "train_solved": ratio(x["train_solved"], y["train_solved"]),
+                                      "pass_at_2": ratio(x["pass_at_2"], y["pass_at_2"])}
+                                     for x, y in zip(first["suites"][s]["curve"], last["suites"][s]["curve"])],
+                  "median_programs_to_first": {"solved_by_both": len(both),
+                                               "seeds": statistics.median(x for x, _ in both) if both else None,
+                                               "learned": statistics.median(y for _, y in both) if both else None},
                   "gained": [t for t, x, y in zip(first["suites"][s]["tasks"], first["suites"][s]["results"],
                                                    last["suites"][s]["results"]) if y["found"] and not x["found"]],
                   "lost": [t for t, x, y in zip(first["suites"][s]["tasks"], first["suites"][s]["results"],
@@ -163,6 +174,12 @@ def print_tables(result: dict, file=sys.stdout) -> None:
             f" ({'n/a' if rt is None else f'{rt:.2f}x'}), pass@2 {summ['seeds']['pass_at_2']} -> "
             f"{summ['learned']['pass_at_2']} ({'n/a' if rp is None else f'{rp:.2f}x'}); "
             f"gained {summ['gained'] or 'none'}, lost {summ['lost'] or 'none'}")
+        fmt = (lambda r: "n/a" if r is None else f"{r:.2f}x")
+        say("lift per budget, train-solved (pass@2): " + ", ".join(
+            f"{x['budget']}: {fmt(x['train_solved'])} ({fmt(x['pass_at_2'])})" for x in summ["lift_by_budget"]))
+        m = summ["median_programs_to_first"]
+        say(f"median programs to the first train-correct program, on the {m['solved_by_both']} tasks both solve: "
+            f"seeds {m['seeds']}, learned {m['learned']}")
     say(f"wall {result['wall_s']} s")
 
 

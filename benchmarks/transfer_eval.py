@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-BUDGETS = (25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
+BUDGETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
 
 
 def select_tasks(suite: str, limit: int | None = None, *, final: bool = False) -> list:

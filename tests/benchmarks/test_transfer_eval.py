@@ -52,7 +52,7 @@ def test_pass_at_2_at_a_budget_needs_every_test_output_between_the_first_two():
     assert te.at_budget({"found": [(10, [True, False]), (30, [True, False]), (50, [True, True])]}, 60) == (True, False)
     rows = te.curve([r, {"found": []}], [10, 30])
     assert rows == [{"budget": 10, "train_solved": 1, "pass_at_2": 0}, {"budget": 30, "train_solved": 1, "pass_at_2": 1}]
-    assert te.budgets_up_to(300) == [25, 50, 100, 250, 300]
+    assert te.budgets_up_to(300) == [1, 5, 10, 25, 50, 100, 250, 300]
 
 
 def test_a_real_search_records_when_each_program_was_found():
@@ -62,3 +62,19 @@ def test_a_real_search_records_when_each_program_was_found():
     at = r["found"][0][0]
     assert 1 <= at <= r["evaluated"] <= 200 and r["found"][0][1] == [True]
     assert te.at_budget(r, at) == (True, True) and te.at_budget(r, at - 1) == (False, False)
+
+
+def test_the_summary_reports_the_lift_at_every_budget_and_how_much_sooner_the_library_finds():
+    si = _load("self_improvement")
+    seeds = [{"found": [(20, [True])]}, {"found": [(8, [True])]}, {"found": []}]
+    learned = [{"found": [(2, [True])]}, {"found": [(4, [False]), (6, [True])]}, {"found": [(9, [True])]}]
+    budgets = [5, 10, 25]
+    rows = [{"suites": {"s": {"tasks": ["a", "b", "c"], "curve": te.curve(res, budgets), "results": res}}}
+            for res in (seeds, learned)]
+    summ = si.summarize(rows, [("s", 3, False)])["s"]
+    assert summ["lift_by_budget"] == [
+        {"budget": 5, "train_solved": None, "pass_at_2": None},       # the seeds solve nothing yet
+        {"budget": 10, "train_solved": 3.0, "pass_at_2": 3.0},        # 1 -> 3
+        {"budget": 25, "train_solved": 1.5, "pass_at_2": 1.5}]        # 2 -> 3
+    assert summ["ratio_train_solved"] == 1.5 and summ["gained"] == ["c"] and summ["lost"] == []
+    assert summ["median_programs_to_first"] == {"solved_by_both": 2, "seeds": 14.0, "learned": 3.0}
