@@ -190,26 +190,14 @@ class SkillStore:
         """Fold one outcome into the mode's EMA of every listed skill (atomic for the batch).
         Sampling: the skills were shown as context to a first attempt. Refine: they were shown
         as context to, or were the parent of, a refinement."""
-        if mode not in ("sample", "refine"):
-            raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
-        outcome = float(success)
-        if not 0.0 <= outcome <= 1.0:
-            raise InvalidInputError(f"success must be a bool or a number in [0, 1], got {success!r}")
-        ids = list(dict.fromkeys(skill_ids))
-        self.ledger.record_outcomes(self._ns(namespace), [(i, mode, outcome) for i in ids], self.config.ema, meta)
+        self.ledger.record_outcomes(self._ns(namespace), _outcomes(skill_ids, mode, success), self.config.ema, meta)
 
     def record_attempt(self, attempt_id: str, record: dict, skill_ids: Iterable[str], mode: Mode,
                        success: bool | float, namespace: str | None = None) -> bool:
         """Store an attempt record and update the used skills' `mode` EMA in one transaction.
         Idempotent by `attempt_id` (a retried request is not counted twice): returns False for a replay."""
-        if mode not in ("sample", "refine"):
-            raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
-        outcome = float(success)
-        if not 0.0 <= outcome <= 1.0:
-            raise InvalidInputError(f"success must be a bool or a number in [0, 1], got {success!r}")
-        ids = list(dict.fromkeys(skill_ids))
         return self.ledger.record_attempt(self._ns(namespace), attempt_id, record,
-                                          [(i, mode, outcome) for i in ids], self.config.ema)
+                                          _outcomes(skill_ids, mode, success), self.config.ema)
 
     def attempts(self, limit: int = 100, namespace: str | None = None) -> list[dict]:
         return self.ledger.attempts(self._ns(namespace), limit)
@@ -371,3 +359,16 @@ def _explain(e: ValidationError) -> str:
         loc = ".".join(str(x) for x in err["loc"]) or "(root)"
         parts.append(f"{loc}: {err['msg']}")
     return "; ".join(parts)
+
+
+def _outcomes(skill_ids: Iterable[str], mode: str, success: bool | float) -> list[tuple[str, str, float]]:
+    """One (skill id, mode, outcome) per distinct skill, after checking the mode and the outcome."""
+    if mode not in ("sample", "refine"):
+        raise InvalidInputError(f"mode must be 'sample' or 'refine', got {mode!r}")
+    try:
+        outcome = float(success)
+    except (TypeError, ValueError):
+        outcome = float("nan")
+    if not 0.0 <= outcome <= 1.0:
+        raise InvalidInputError(f"success must be a bool or a number in [0, 1], got {success!r}")
+    return [(i, mode, outcome) for i in dict.fromkeys(skill_ids)]

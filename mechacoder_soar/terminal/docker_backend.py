@@ -16,8 +16,7 @@ from pathlib import Path
 
 from .end_state import diff_end_state
 from .loader import TBTask
-from .pytest_parser import SummaryNotFound, is_resolved, parse_pytest_summary
-from .result import TrialResult, bound
+from .result import TrialResult, bound, judge
 
 
 def docker_available(timeout_s: float = 5.0) -> str | None:
@@ -103,24 +102,8 @@ class DockerBackend:
             out = t.stdout + t.stderr
             res.test_output = bound(out)
             res.test_exit = None if t.returncode in (124, 137) else t.returncode
-            try:
-                results = parse_pytest_summary(out)
-            except SummaryNotFound as e:
-                results = {}
-                if task.format == "tb1":
-                    res.error = f"test output unparseable: {e}"
-            res.test_results = results
-            res.tests_total = len(results)
-            res.tests_passed = sum(1 for v in results.values() if v == "PASSED")
-            if task.format == "tb1":
-                res.resolved = is_resolved(results)
-            else:
-                r = self._compose(task, project, env, "exec", "-T", svc, "cat", "/logs/verifier/reward.txt", timeout=60)
-                try:
-                    res.reward = float(r.stdout.strip().splitlines()[0])
-                except (ValueError, IndexError):
-                    res.reward = None
-                res.resolved = res.reward is not None and res.reward >= 1.0
+            judge(res, task.format, out, lambda: self._compose(
+                task, project, env, "exec", "-T", svc, "cat", "/logs/verifier/reward.txt", timeout=60).stdout)
         except subprocess.TimeoutExpired as e:
             res.error = f"docker step timed out: {e}"
         finally:

@@ -24,8 +24,7 @@ from .builder import BuildConfig, BuiltEnv, LocalBuilder, sandbox_env
 from .dockerfile import DockerfileError
 from .end_state import diff_end_state, snapshot
 from .loader import TBTask
-from .pytest_parser import SummaryNotFound, is_resolved, parse_pytest_summary
-from .result import TrialResult, bound
+from .result import TrialResult, bound, judge
 from .sandbox import (
     CONTROL_DIR, PLUGIN_DIR, TOOLS_DIR, Mounts, SandboxConfig, SandboxProcess, SandboxUnavailable, bwrap_argv,
     bwrap_works,
@@ -224,7 +223,7 @@ class LocalBackend:
                 res.notes.append(f"tests stopped at the time limit ({test_t:g}s)")
         finally:
             sp.kill()
-        self._verdict(task, res, out, logs)
+        judge(res, task.format, out, lambda: (logs / "verifier" / "reward.txt").read_text())
 
     @staticmethod
     def _workdir_host(built: BuiltEnv, trial: Path) -> Path | None:
@@ -235,28 +234,6 @@ class LocalBackend:
         if top in built.uppers:
             return trial / "upper" / rel
         return trial / "fs" / rel
-
-    @staticmethod
-    def _verdict(task: TBTask, res: TrialResult, out: str, logs: Path) -> None:
-        try:
-            results = parse_pytest_summary(out)
-        except SummaryNotFound as e:
-            results = {}
-            if task.format == "tb1":
-                res.error = f"test output unparseable: {e}"
-        res.test_results = results
-        res.tests_total = len(results)
-        res.tests_passed = sum(1 for v in results.values() if v == "PASSED")
-        if task.format == "tb1":
-            res.resolved = is_resolved(results)
-            return
-        reward_file = logs / "verifier" / "reward.txt"
-        try:
-            res.reward = float(reward_file.read_text().strip().splitlines()[0])
-        except (OSError, ValueError, IndexError):
-            res.reward = None
-            res.error = res.error or "the verifier wrote no reward to /logs/verifier/reward.txt"
-        res.resolved = res.reward is not None and res.reward >= 1.0
 
 
 def _copy_tests(task: TBTask, dest: Path) -> None:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
+
+from .pytest_parser import SummaryNotFound, is_resolved, parse_pytest_summary
 
 OUTPUT_LIMIT = 20_000  # characters kept of each captured stream
 
@@ -38,3 +40,27 @@ class TrialResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def judge(res: TrialResult, task_format: str, test_output: str, read_reward: Callable[[], str]) -> None:
+    """Fill in `res`'s verdict, the same for every backend. Every task's pytest summary is parsed
+    for the per-test results; a TB1 task is resolved when its tests all pass, a TB2 task when the
+    reward its verifier wrote (`read_reward()`, asked only for TB2; it may raise OSError) is 1.0."""
+    try:
+        results = parse_pytest_summary(test_output)
+    except SummaryNotFound as e:
+        results = {}
+        if task_format == "tb1":
+            res.error = f"test output unparseable: {e}"
+    res.test_results = results
+    res.tests_total = len(results)
+    res.tests_passed = sum(1 for v in results.values() if v == "PASSED")
+    if task_format == "tb1":
+        res.resolved = is_resolved(results)
+        return
+    try:
+        res.reward = float(read_reward().strip().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        res.reward = None
+        res.error = res.error or "the verifier wrote no reward to /logs/verifier/reward.txt"
+    res.resolved = res.reward is not None and res.reward >= 1.0

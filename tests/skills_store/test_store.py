@@ -146,6 +146,13 @@ def test_malformed_input_rejected_and_store_untouched(store):
     assert store.stats() == before  # the known id's counter did not move either
     with pytest.raises(InvalidInputError, match="mode"):
         store.record_outcome([], "explore", True)  # type: ignore[arg-type]
+    flip_id = store.retrieve("flip", k=1)[0].skill.id
+    for bad in (1.5, -0.1, "yes", None, float("nan")):
+        with pytest.raises(InvalidInputError, match="success"):
+            store.record_outcome([flip_id], "sample", bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="success"):
+            store.record_attempt("a1", {"code": "x"}, [flip_id], "refine", bad)  # type: ignore[arg-type]
+    assert store.stats() == before
     with pytest.raises(ValueError, match="namespace"):
         store.add([FLIP], namespace="../etc")
 
