@@ -13,8 +13,8 @@ Evaluation never learns: each transfer task is searched once per iteration's lib
 train-correct program was found (benchmarks/transfer_eval.py), so one run gives train-solved and
 pass@2 (ARC Prize's rule) at every smaller budget too. The budget is counted in programs, so the
 figures are the same on any machine and under any load (--time-cap is only a safety cap).
-Prints a table per evaluation suite, the lift at the largest budget, and writes JSON (--out; the
-whole result on stdout with --json) and a plot of solved vs budget per iteration (--plot).
+Prints a table per evaluation suite, the lift at every budget and the median programs to a first
+solution on the tasks both solve, and writes JSON (--out; the whole result on stdout with --json) and a plot of solved vs budget per iteration (--plot).
 """
 from __future__ import annotations
 
