@@ -21,8 +21,6 @@ from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfi
 __all__ = ["COLOUR_FIX", "PATTERN_CATEGORIES", "Candidate", "SearchConfig", "SearchResult", "composition_variants",
            "diagnose", "mutate", "search"]
 
-_Engine = Engine   # the name tests and older callers use
-
 
 def _ordered_primitives(order: Iterable[str] | None, config: SearchConfig, categories: Sequence[str] = (),
                         prior: dict[str, float] | None = None) -> list[tuple[float, str]]:

@@ -210,13 +210,13 @@ def test_learned_compositions_that_move_away_from_the_outputs_are_tried_but_not_
     # Learned programs that make the grids no closer to the outputs (here: a recolouring task and
     # programs that change the size) are evaluated, with their refitted variants, but grow no
     # subtree of extensions: each costs a few evaluations, not hundreds.
-    from mechacoder_soar.library_search.search import _Engine
+    from mechacoder_soar.library_search.engine import Engine
 
     grids = [[[1, 0, 0], [1, 1, 0]], [[1, 1, 0], [0, 0, 0]], [[1, 0, 0, 0], [1, 0, 0, 3]]]
     pairs = [(g, [[2 if v == 1 else v for v in r] for r in g]) for g in grids]
     cfg = SearchConfig(max_depth=2, budget=100_000, time_limit_s=30, stop_after_solutions=0, colour_fix=False)
     away = [[("scale_up", {"ky": k, "kx": k}), ("flip_lr", {})] for k in (2, 3, 4)] + [[("tile", {"ny": 2, "nx": 2})]]
-    eng = _Engine(pairs, [], cfg)
+    eng = Engine(pairs, [], cfg)
     assert all(eng.progress(eng.run_program(p)) < eng.progress(tuple(eng.ins)) for p in away)
     base = search(pairs, [], cfg).n_evaluated
     assert search(pairs, [], cfg, extra_programs=away).n_evaluated - base <= 3 * len(away)
