@@ -83,12 +83,7 @@ class TBTask:
 
 
 def load_solution_yaml(path: Path) -> list[SolutionCommand]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise TBTaskError(f"{path}: not valid YAML ({e})") from e
-    if not isinstance(data, list):
-        raise TBTaskError(f"{path}: expected a list of {{command: ...}} entries, got {type(data).__name__}")
+    data = _read_yaml(path, list, "a list of {command: ...} entries")
     out = []
     for i, item in enumerate(data):
         try:
@@ -108,12 +103,17 @@ def keystrokes_to_script(cmds: list[SolutionCommand]) -> str:
 
 
 def _read_yaml_mapping(path: Path) -> dict:
+    return _read_yaml(path, dict, "a mapping of fields")
+
+
+def _read_yaml(path: Path, kind: type, what: str):
+    """The YAML document at `path`, which must be a `kind`; a TBTaskError naming the file otherwise."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise TBTaskError(f"{path}: not valid YAML ({e})") from e
-    if not isinstance(data, dict):
-        raise TBTaskError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
+    if not isinstance(data, kind):
+        raise TBTaskError(f"{path}: expected {what}, got {type(data).__name__}")
     return data
 
 

@@ -83,6 +83,15 @@ def test_bad_solution_yaml_fails_at_load(tb1_task: Path):
     (tb1_task / "solution.yaml").write_text("- command: [1, 2]\n")
     with pytest.raises(TBTaskError, match=r"solution.yaml\[0\]: field 'command'"):
         load_tb_task(tb1_task)
+    (tb1_task / "solution.yaml").write_text("command: echo hi\n")   # one entry, not a list of them
+    with pytest.raises(TBTaskError, match=r"solution.yaml: expected a list of \{command: ...\} entries, got dict"):
+        load_tb_task(tb1_task)
+
+
+def test_a_task_yaml_that_is_no_mapping_is_named(tb1_task: Path):
+    (tb1_task / "task.yaml").write_text("- instruction: do it\n")
+    with pytest.raises(TBTaskError, match="task.yaml: expected a mapping of fields, got list"):
+        load_tb_task(tb1_task)
 
 
 def test_keystrokes_replay_as_script_lines(tmp_path: Path):
