@@ -4,9 +4,10 @@ DreamCoder re-estimates its grammar's production probabilities from the programs
 gradient-free equivalent here is a cost multiplier per primitive for the enumerative search. A
 primitive that solutions of many different tasks use is tried earlier at every depth; one no
 solution used keeps its cost under the default bounds (`PriorConfig.hi` 1.0: the learned tasks are
-not the new ones, and a new task may need exactly what they did not), or is tried later with hi > 1. With a budget of a few thousand programs the search sees only part
-of depth 2 (61 primitives, ~120 settings at depth 1, ~14,000 pairs), so this order decides which
-part — and it is learned from the training tasks, then carries over to unseen ones.
+not the new ones, and a new task may need exactly what they did not), or is tried later with
+hi > 1. With a budget of a few thousand programs the search sees only part of depth 2 (61
+primitives, ~120 settings at depth 1, ~14,000 pairs), so this order decides which part — and it is
+learned from the training tasks, then carries over to unseen ones.
 
 Counts are per task (a task solved by five near-identical programs is one vote), smoothed towards
 the uniform usage, and the multiplier is clipped so no primitive is ever priced out of the search.

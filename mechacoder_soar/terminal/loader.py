@@ -102,10 +102,6 @@ def keystrokes_to_script(cmds: list[SolutionCommand]) -> str:
     return stream if stream.endswith("\n") else stream + "\n"
 
 
-def _read_yaml_mapping(path: Path) -> dict:
-    return _read_yaml(path, dict, "a mapping of fields")
-
-
 def _read_yaml(path: Path, kind: type, what: str):
     """The YAML document at `path`, which must be a `kind`; a TBTaskError naming the file otherwise."""
     try:
@@ -138,7 +134,7 @@ def _tb1_build(root: Path) -> tuple[Path, Path]:
     for name in ("docker-compose.yaml", "docker-compose.yml"):
         if not (root / name).exists():
             continue
-        compose = _read_yaml_mapping(root / name)
+        compose = _read_yaml(root / name, dict, "a mapping of fields")
         build = ((compose.get("services") or {}).get("client") or {}).get("build")
         if isinstance(build, str):
             build = {"context": build}
@@ -154,7 +150,7 @@ def _tb1_build(root: Path) -> tuple[Path, Path]:
 def _load_tb1(root: Path) -> TBTask:
     cfg_path = root / "task.yaml"
     try:
-        cfg = TB1TaskConfig.model_validate(_read_yaml_mapping(cfg_path))
+        cfg = TB1TaskConfig.model_validate(_read_yaml(cfg_path, dict, "a mapping of fields"))
     except ValidationError as e:
         raise TBTaskError(describe_validation_error(cfg_path, e)) from e
     dockerfile, context = _tb1_build(root)
