@@ -8,16 +8,21 @@ side by side in one run.
    arc1-train tasks the seed DSL does not solve (the first ids in sorted order that a depth-3
    search leaves unsolved; `stop_after_solutions=0`, a fixed budget, no time limit that binds), per
    wall second and per CPU second of the process (the CPU figure is the one to trust on a shared
-   machine); whether both engines returned the same candidates; peak RSS per process.
+   machine); whether the engines returned the same candidates; peak RSS per process. `--dev-tasks N`
+   adds the same on the first N arc1-train:transfer tasks, whose primitive mix is broader.
 2. Train-solved at a fixed wall time per task (`--times`, e.g. 10,60) on arc1-train:transfer
-   (the first `--limit` ids in sorted order), both engines.
+   (the first `--limit` ids in sorted order), every engine.
 3. `--profile N` instead: where the engine's time goes on the throughput tasks, the N largest
    shares by primitive, DSL helper or function.
 
-Every (engine, task) run is its own fresh process, so neither engine inherits the other's warm
-caches. `--repeat N` runs each throughput search N times, interleaved across engines, and keeps the
-run with the least CPU time (on a shared machine the others were slowed by their neighbours). Both engines share the primitive library: the ratio measures the engine, and primitive
-speed-ups count for both.
+Engines: "reference" and "engine" share the primitive library, so their ratio measures the engine
+alone; "python" is the engine with the compiled twins of the DSL's hot helpers switched off
+(`library_search/compiled.py`), so engine ÷ python measures the twins; `--baseline-tree` adds an
+earlier checkout with its own primitives. Every (engine, task) run is its own fresh process, so no
+engine inherits another's warm caches; each first runs the same small warm-up search on a fixed
+synthetic task (loading compiled kernels is a once-per-process cost, reported as `warm_up_s_max`).
+`--repeat N` runs each throughput search N times, interleaved across engines, and keeps the run
+with the least CPU time (on a shared machine the others were slowed by their neighbours).
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # arc1-train ids in sorted order, skipping those a depth-3 search solves at the default budget
 THROUGHPUT_TASKS = ("017c7c7b", "025d127b", "045e512c", "05269061")
-ENGINES = ["reference", "engine"]
+ENGINES = ["reference", "python", "engine"]   # "python": the engine without compiled twins
 BASELINE_ROOT = ""   # --baseline-tree: a checkout whose search runs as a third engine, "baseline"
 
 
@@ -47,10 +52,24 @@ def _search_fn(engine: str):
     return search
 
 
+def _warm_up(search, config_cls) -> float:
+    """A small search on a fixed synthetic task, before the timed one: what a worker process pays
+    once (imports, loading compiled kernels) stays out of the per-search figures. Every engine
+    runs it, so module-level caches start alike."""
+    rng = __import__("numpy").random.default_rng(0)
+    grids = [rng.integers(0, 4, (6, 7)) * (rng.random((6, 7)) < 0.4) for _ in range(3)]
+    pairs = [(g.tolist(), g[:, ::-1].tolist()) for g in grids[:2]]
+    t = time.perf_counter()
+    search(pairs, [grids[2].tolist()], config_cls(budget=600, max_depth=2, stop_after_solutions=0))
+    return time.perf_counter() - t
+
+
 def _run(job: dict) -> dict:
     """One search in this (fresh) process: what it found, its counts, times and peak RSS."""
     if job.get("root"):
         sys.path.insert(0, job["root"])
+    if job["engine"] == "python":
+        os.environ["MECHACODER_SOAR_COMPILED"] = "0"   # read when the DSL is first imported, just below
     from mechacoder_soar.arc import load_suite
     from mechacoder_soar.library_search.search import SearchConfig
 
@@ -60,11 +79,13 @@ def _run(job: dict) -> dict:
     if job.get("root"):
         assert os.path.realpath(sys.modules["mechacoder_soar"].__file__).startswith(os.path.realpath(job["root"]))
     search = _search_fn(job["engine"])
+    warm_up_s = _warm_up(search, SearchConfig)
     wall, cpu = time.perf_counter(), time.process_time()
     res = search(pairs, task.test_inputs, cfg)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {**{k: job[k] for k in ("engine", "task", "suite")}, "depth": cfg.max_depth,
-            "n_evaluated": res.n_evaluated, "wall_s": wall, "cpu_s": cpu, "solved": res.solved,
+            "n_evaluated": res.n_evaluated, "wall_s": wall, "cpu_s": cpu, "warm_up_s": warm_up_s,
+            "twins": getattr(sys.modules.get("mechacoder_soar.library_search.compiled"), "ENABLED", False), "solved": res.solved,
             "exhausted": res.exhausted, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "candidates": [[c.steps, c.test_outputs] for c in res.candidates]}
 
@@ -105,10 +126,11 @@ def throughput(budget: int, depths: list[int], tasks: tuple[str, ...], repeat: i
             summary[e] = {"programs": n, "per_wall_s": n / sum(r["wall_s"] for r in rs),
                           "per_cpu_s": n / sum(r["cpu_s"] for r in rs),
                           "peak_rss_mib": max(r["peak_rss_mib"] for r in rs),
+                          "warm_up_s_max": max(r["warm_up_s"] for r in rs),
                           "by_task": {r["task"]: round(r["n_evaluated"] / r["cpu_s"]) for r in rs}}
         same = [a["candidates"] == b["candidates"] for e in ENGINES[1:] for a, b in zip(per["reference"], per[e])]
         for e in ("engine",):
-            for base in ("reference", "baseline"):
+            for base in ("reference", "python", "baseline"):
                 if base in per and base != e:
                     summary[f"ratio_cpu_{e}_vs_{base}"] = summary[e]["per_cpu_s"] / summary[base]["per_cpu_s"]
                     summary[f"ratio_wall_{e}_vs_{base}"] = summary[e]["per_wall_s"] / summary[base]["per_wall_s"]
@@ -171,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each throughput search (fresh processes, "
                     "interleaved across engines); the least CPU time counts")
     ap.add_argument("--tasks", type=int, default=len(THROUGHPUT_TASKS), help="throughput tasks (first N of the fixed set)")
+    ap.add_argument("--dev-tasks", type=int, default=0, metavar="N", help="also throughput on the first N "
+                    "arc1-train:transfer tasks (solved or not; first depth only)")
     ap.add_argument("--times", default="10", help="seconds per task for train-solved, comma-separated (e.g. 10,60); empty: skip")
     ap.add_argument("--limit", type=int, default=10, help="arc1-train:transfer tasks for train-solved (first N sorted)")
     ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
@@ -185,9 +209,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--baseline-tree {a.baseline_tree!r} has no mechacoder_soar/library_search")
         BASELINE_ROOT = os.path.abspath(a.baseline_tree)
         ENGINES.append("baseline")
-    if (a.budget < 1 or a.limit < 0 or a.workers < 1 or a.repeat < 1
+    if (a.budget < 1 or a.limit < 0 or a.workers < 1 or a.repeat < 1 or a.dev_tasks < 0
             or not 1 <= a.tasks <= len(THROUGHPUT_TASKS)):
-        ap.error(f"need --budget >= 1, --limit >= 0, --workers >= 1, --repeat >= 1, "
+        ap.error(f"need --budget >= 1, --limit >= 0, --dev-tasks >= 0, --workers >= 1, --repeat >= 1, "
                  f"1 <= --tasks <= {len(THROUGHPUT_TASKS)}")
     if a.profile:
         for name, share in profile(a.budget, int(a.depths.split(",")[0]), THROUGHPUT_TASKS[: a.tasks], a.profile):
@@ -197,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
               "repeat": a.repeat, "load_avg_1m_at_start": os.getloadavg()[0]}
     report["throughput"] = throughput(a.budget, [int(d) for d in a.depths.split(",")], THROUGHPUT_TASKS[: a.tasks],
                                       a.repeat)
+    if a.dev_tasks:
+        from mechacoder_soar.arc.protocol import select_task_ids
+
+        dev = tuple(select_task_ids("arc1-train:transfer", a.dev_tasks))
+        report["throughput_dev"] = throughput(a.budget, [int(a.depths.split(",")[0])], dev, a.repeat)
     report["load_avg_1m_at_end"] = os.getloadavg()[0]
     print(json.dumps(report["throughput"]), file=sys.stderr, flush=True)   # kept should a later part fail
     times = [float(t) for t in a.times.split(",") if t.strip()]
@@ -205,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         print(json.dumps(report, indent=1))
         return 0
-    for depth, s in report["throughput"].items():
+    for depth, s in [*report["throughput"].items(),
+                     *((f"dev {k}", v) for k, v in report.get("throughput_dev", {}).items())]:
         print(depth + ": " + ", ".join(f"{e} {s[e]['per_cpu_s']:.0f}/cpu-s ({s[e]['per_wall_s']:.0f}/wall-s, peak RSS "
                                        f"{s[e]['peak_rss_mib']:.0f} MiB)" for e in ENGINES))
         print("  " + ", ".join(f"{k} {v:.2f}" for k, v in s.items() if k.startswith("ratio_"))

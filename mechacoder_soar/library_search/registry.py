@@ -8,7 +8,8 @@ module global fails at import time here, not later in a sandbox.
 The in-process `fn` the search calls is the same function body compiled with its helpers as
 globals instead of nested defs, so helpers marked with `mark_cacheable` (connected components,
 grid partitions: pure functions of the grid) are memoised across every primitive and every node
-of a search — the search re-analyses the same intermediate grids thousands of times.
+of a search — the search re-analyses the same intermediate grids thousands of times — and helpers
+marked with `mark_compiled` are replaced by their numba twins (compiled.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+
+from . import compiled
 
 CATEGORIES = (
     "geometry", "colour", "objects", "drawing", "gravity", "symmetry", "denoise", "partition", "rules",
@@ -69,6 +72,7 @@ def build_source(fn: Callable, helpers: Iterable[Callable] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
+_COMPILED: dict[str, Callable] = {}    # helper name -> its compiled twin (compiled.py)
 _CACHEABLE: dict[str, Callable] = {}   # helper name -> memoised in-process version
 _MEMO_MAX = 1024   # entries per helper before its cache is cleared (bounds memory: a 30x30 grid
                   # and its components are ~100 kB; hits come from nearby nodes anyway)
@@ -87,11 +91,12 @@ def _memo_key(args: tuple, kwargs: dict) -> tuple:
 
 
 def mark_cacheable(helper: Callable) -> Callable:
-    """Memoise `helper` (a pure function of arrays and hashables) for in-process primitive calls.
-    Its results are shared between callers, so callers must treat them as read-only. Call it after
-    the def (not as a decorator: the helper's source is inlined verbatim into rendered programs)."""
+    """Memoise `helper` (a pure function of arrays and hashables) for in-process primitive calls
+    (its compiled twin, where `mark_compiled` gave it one first). Its results are shared between
+    callers, so callers must treat them as read-only. Call it after the def (not as a decorator:
+    the helper's source is inlined verbatim into rendered programs)."""
     name = helper.__name__
-    fn = compile_source(name, textwrap.dedent(inspect.getsource(helper)))
+    fn = _COMPILED.get(name) or compile_source(name, textwrap.dedent(inspect.getsource(helper)))
     cache: dict = {}
 
     def memo(*args, **kwargs):
@@ -119,18 +124,29 @@ def mark_cacheable(helper: Callable) -> Callable:
     return memo
 
 
+def mark_compiled(helper: Callable, twin: Callable) -> None:
+    """Bind `twin` (same arguments, same result, compiled by numba) in place of `helper` in the
+    in-process `fn` of every primitive registered after this call; the rendered source keeps the
+    helper. Does nothing where compiled twins are off (`compiled.ENABLED`)."""
+    if compiled.ENABLED:
+        _COMPILED[helper.__name__] = twin
+
+
 def cached(helper: Callable) -> Callable:
     """The memoised version of a helper registered with `mark_cacheable` (for inference code)."""
     return _CACHEABLE[helper.__name__]
 
 
 def _compile_fast(fn: Callable, helpers: list[Callable]) -> Callable:
-    """`fn` with its helpers as globals (memoised ones where marked) rather than nested defs."""
+    """`fn` with its helpers as globals (compiled twins or memoised ones where marked) rather than
+    nested defs."""
     ns: dict[str, Any] = {"np": np, "__builtins__": builtins}
     for h in helpers:
         hn = h.__name__
-        if hn in _CACHEABLE:
+        if hn in _CACHEABLE:      # memoised (around its compiled twin where it has one)
             ns[hn] = _CACHEABLE[hn]
+        elif hn in _COMPILED:
+            ns[hn] = _COMPILED[hn]
         else:
             exec(compile(textwrap.dedent(inspect.getsource(h)), f"<helper {hn}>", "exec"), ns)
     exec(compile(textwrap.dedent(inspect.getsource(fn)), f"<primitive {fn.__name__}>", "exec"), ns)

@@ -1,6 +1,14 @@
 """search_speed.py --profile: the engine's time is accounted for in full, by group and by name."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mechacoder_soar.library_search import compiled
+
 from .test_transfer_eval import _load
 
 ss = _load("search_speed")
@@ -14,3 +22,22 @@ def test_profile_shares_cover_the_whole_search():
     assert len(named) == 4 and [v for _, v in named] == sorted((v for _, v in named), reverse=True)
     assert any(k.startswith(("primitive ", "helper ")) for k, _ in named) or \
         dict(groups).get("all: primitive and helper bodies", 0) > 0
+
+
+def test_the_python_engine_runs_without_compiled_twins_and_finds_the_same():
+    """The "python" engine's process has the twins switched off, and at an equal program count it
+    returns exactly what the engine with twins returns (run as the benchmark runs them: each in a
+    fresh spawned process, which needs the benchmark importable by name)."""
+    job = {"task": ss.THROUGHPUT_TASKS[0], "suite": "arc1-train",
+           "config": {"max_depth": 2, "budget": 150, "time_limit_s": 600, "stop_after_solutions": 0}}
+    code = ("import json, sys; sys.path.insert(0, 'benchmarks'); import search_speed as ss; "
+            f"print(json.dumps(ss._pool_map([{{**{job!r}, 'engine': e}} for e in ('python', 'engine')], 2)))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    py, eng = json.loads(out.stdout.strip().splitlines()[-1])
+    assert py["twins"] is False and eng["twins"] is compiled.ENABLED
+    assert py["n_evaluated"] == eng["n_evaluated"] == 150
+    assert py["candidates"] == eng["candidates"]
+    assert py["warm_up_s"] > 0 and eng["warm_up_s"] > 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, cached, mark_cacheable, register
+from ..compiled import kernel, plain_ints
+from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, output_colours, same_shapes
 
 
@@ -106,6 +107,67 @@ def _components(g, conn, multicolour, bg):
     return comps
 
 
+@kernel
+def _components_kernel(g, diag, multicolour, bg):
+    # _components' labelling: components of non-background cells numbered in scan order of their
+    # first cell; returns every such cell's flat index grouped by component (scan order within
+    # each) and where each component's group starts (one more entry: the total)
+    h, w = g.shape
+    lab = np.full(h * w, -1, dtype=np.int64)
+    stack = np.empty(h * w, dtype=np.int64)
+    n_comp = 0
+    for start in range(h * w):
+        if lab[start] >= 0 or g[start // w, start % w] == bg:
+            continue
+        col = g[start // w, start % w]
+        lab[start] = n_comp
+        stack[0] = start
+        n = 1
+        while n > 0:
+            n -= 1
+            y, x = stack[n] // w, stack[n] % w
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    if (dy == 0 and dx == 0) or (not diag and dy != 0 and dx != 0):
+                        continue
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < h and 0 <= nx < w and lab[ny * w + nx] < 0:
+                        v = g[ny, nx]
+                        if v != bg and (multicolour or v == col):
+                            lab[ny * w + nx] = n_comp
+                            stack[n] = ny * w + nx
+                            n += 1
+        n_comp += 1
+    starts = np.zeros(n_comp + 1, dtype=np.int64)
+    for i in range(h * w):
+        if lab[i] >= 0:
+            starts[lab[i] + 1] += 1
+    for k in range(n_comp):
+        starts[k + 1] += starts[k]
+    fill = starts[:-1].copy()
+    cells = np.empty(starts[n_comp], dtype=np.int64)
+    for i in range(h * w):
+        if lab[i] >= 0:
+            cells[fill[lab[i]]] = i
+            fill[lab[i]] += 1
+    return cells, starts
+
+
+def _components_twin(g, conn, multicolour, bg):
+    g = np.asarray(g)
+    if g.dtype != np.int64 or g.ndim != 2 or not plain_ints(conn, multicolour, bg):
+        return _components(g, conn, multicolour, bg)
+    g = np.ascontiguousarray(g)
+    cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
+    w = g.shape[1]
+    ys, xs = (cells // w).tolist(), (cells % w).tolist()
+    cols = [-1] * (len(starts) - 1) if multicolour else g.ravel()[cells[starts[:-1]]].tolist()
+    bounds = starts.tolist()
+    return [(cols[k], list(zip(ys[bounds[k]:bounds[k + 1]], xs[bounds[k]:bounds[k + 1]])))
+            for k in range(len(bounds) - 1)]
+
+
+mark_compiled(_components, _components_twin)
 mark_cacheable(_components)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..compiled import kernel, plain_ints
+from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, same_shapes
 
 
@@ -24,6 +25,41 @@ def _outside(g, bg):
         if (grow == out).all():
             return out
         out = grow
+
+
+@kernel
+def _outside_kernel(g, bg):
+    # _outside as a flood fill: background cells 4-connected to the border's background cells
+    h, w = g.shape
+    out = np.zeros((h, w), dtype=np.bool_)
+    stack = np.empty(h * w, dtype=np.int64)
+    n = 0
+    for y in range(h):
+        for x in range(w):
+            if (y == 0 or y == h - 1 or x == 0 or x == w - 1) and g[y, x] == bg and not out[y, x]:
+                out[y, x] = True
+                stack[n] = y * w + x
+                n += 1
+    while n > 0:
+        n -= 1
+        y, x = stack[n] // w, stack[n] % w
+        for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            ny, nx = y + dy, x + dx
+            if 0 <= ny < h and 0 <= nx < w and not out[ny, nx] and g[ny, nx] == bg:
+                out[ny, nx] = True
+                stack[n] = ny * w + nx
+                n += 1
+    return out
+
+
+def _outside_twin(g, bg):
+    g = np.asarray(g)
+    if g.dtype != np.int64 or g.ndim != 2 or not plain_ints(bg):
+        return _outside(g, bg)
+    return _outside_kernel(np.ascontiguousarray(g), int(bg))
+
+
+mark_compiled(_outside, _outside_twin)
 
 
 def fill_enclosed(grid, colour=1, bg=0):
@@ -73,18 +109,12 @@ def fill_interior(grid, colour=1, bg=0):
     return out
 
 
-def rays(grid, directions="hv", stop=False, colour=-1, bg=0):
-    # every non-background pixel (of `colour`, or any when -1) extends its colour over background
-    # in the given directions, to the edge or (stop=True) to the first non-background cell
-    g = np.asarray(grid)
-    out = g.copy()
+def _shoot(g, dirs, stop, colour, bg):
+    # every non-background pixel (of `colour`, or any when -1) walks each direction (dy, dx) in
+    # `dirs` over background, painting it, to the edge or (stop) to the first non-background cell
     h, w = g.shape
-    dirs = {"up": [(-1, 0)], "down": [(1, 0)], "left": [(0, -1)], "right": [(0, 1)],
-            "h": [(0, -1), (0, 1)], "v": [(-1, 0), (1, 0)],
-            "hv": [(0, -1), (0, 1), (-1, 0), (1, 0)], "diag": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
-            "all": [(0, -1), (0, 1), (-1, 0), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)]}[directions]
     ys, xs = np.nonzero((g != bg) if colour == -1 else (g == colour))
-    src, out = g.tolist(), out.tolist()   # cell-by-cell walks: Python lists index far faster
+    src, out = g.tolist(), g.tolist()   # cell-by-cell walks: Python lists index far faster
     for y, x in zip(ys.tolist(), xs.tolist()):
         c = src[y][x]
         for dy, dx in dirs:
@@ -99,18 +129,64 @@ def rays(grid, directions="hv", stop=False, colour=-1, bg=0):
     return np.array(out, dtype=g.dtype)
 
 
-def connect_same_colour(grid, diagonal=False, bg=0):
-    # join same-colour pixels that share a row or column (and diagonal) with a line of their colour
-    # over background: per line, everything between the first and last pixel of each colour
-    g = np.asarray(grid)
+def rays(grid, directions="hv", stop=False, colour=-1, bg=0):
+    # every non-background pixel (of `colour`, or any when -1) extends its colour over background
+    # in the given directions, to the edge or (stop=True) to the first non-background cell
+    dirs = {"up": [(-1, 0)], "down": [(1, 0)], "left": [(0, -1)], "right": [(0, 1)],
+            "h": [(0, -1), (0, 1)], "v": [(-1, 0), (1, 0)],
+            "hv": [(0, -1), (0, 1), (-1, 0), (1, 0)], "diag": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
+            "all": [(0, -1), (0, 1), (-1, 0), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)]}[directions]
+    return _shoot(np.asarray(grid), dirs, stop, colour, bg)
+
+
+@kernel
+def _shoot_kernel(g, dirs, stop, colour, bg):
+    h, w = g.shape
     out = g.copy()
+    for y in range(h):
+        for x in range(w):
+            c = g[y, x]
+            if (c != bg) if colour == -1 else (c == colour):
+                for d in range(dirs.shape[0]):
+                    dy, dx = dirs[d, 0], dirs[d, 1]
+                    ny, nx = y + dy, x + dx
+                    while 0 <= ny < h and 0 <= nx < w:
+                        if g[ny, nx] != bg:
+                            if stop:
+                                break
+                        else:
+                            out[ny, nx] = c
+                        ny += dy
+                        nx += dx
+    return out
+
+
+_DIR_ARRAYS: dict[tuple, np.ndarray] = {}   # rays' few direction lists, as the kernel takes them
+
+
+def _shoot_twin(g, dirs, stop, colour, bg):
+    if g.dtype != np.int64 or not plain_ints(stop, colour, bg):
+        return _shoot(g, dirs, stop, colour, bg)
+    key = tuple(dirs)
+    d = _DIR_ARRAYS.get(key)
+    if d is None:
+        d = _DIR_ARRAYS[key] = np.array(dirs, dtype=np.int64).reshape(-1, 2)
+    return _shoot_kernel(np.ascontiguousarray(g), d, bool(stop), int(colour), int(bg))
+
+
+mark_compiled(_shoot, _shoot_twin)
+
+
+def _join_lines(g, diagonal, bg):
+    # per line (rows, then columns, then diagonals), everything between the first and last pixel
+    # of each colour, colours in order of first appearance, painted over cells still background
     h, w = g.shape
     lines = [[(y, x) for x in range(w)] for y in range(h)] + [[(y, x) for y in range(h)] for x in range(w)]
     if diagonal:
         for d in range(-h + 1, w):
             lines.append([(y, y + d) for y in range(h) if 0 <= y + d < w])
             lines.append([(y, d + h - 1 - y) for y in range(h) if 0 <= d + h - 1 - y < w])
-    src, out = g.tolist(), out.tolist()   # cell-by-cell walks: Python lists index far faster
+    src, out = g.tolist(), g.tolist()   # cell-by-cell walks: Python lists index far faster
     for cells in lines:
         vals = [src[y][x] for y, x in cells]
         first, last = {}, {}
@@ -124,6 +200,68 @@ def connect_same_colour(grid, diagonal=False, bg=0):
                 if out[y][x] == bg:
                     out[y][x] = v
     return np.array(out, dtype=g.dtype)
+
+
+def connect_same_colour(grid, diagonal=False, bg=0):
+    # join same-colour pixels that share a row or column (and diagonal) with a line of their colour
+    # over background
+    return _join_lines(np.asarray(grid), diagonal, bg)
+
+
+@kernel
+def _join_lines_kernel(g, diagonal, bg):
+    h, w = g.shape
+    out = g.copy()
+    n_max = h + w
+    ly = np.empty(n_max, dtype=np.int64)
+    lx = np.empty(n_max, dtype=np.int64)
+    cols = np.empty(n_max, dtype=np.int64)    # distinct colours of a line, by first appearance
+    first = np.empty(n_max, dtype=np.int64)
+    last = np.empty(n_max, dtype=np.int64)
+    n_lines = h + w + (2 * (h + w - 1) if diagonal else 0)
+    for li in range(n_lines):
+        n = 0   # the line's cells, in the order the Python helper lists them
+        if li < h:
+            for x in range(w):
+                ly[n], lx[n] = li, x
+                n += 1
+        elif li < h + w:
+            for y in range(h):
+                ly[n], lx[n] = y, li - h
+                n += 1
+        else:
+            k = li - h - w
+            d = k // 2 - h + 1
+            for y in range(h):
+                x = y + d if k % 2 == 0 else d + h - 1 - y
+                if 0 <= x < w:
+                    ly[n], lx[n] = y, x
+                    n += 1
+        n_cols = 0
+        for i in range(n):
+            v = g[ly[i], lx[i]]
+            if v != bg:
+                j = 0
+                while j < n_cols and cols[j] != v:
+                    j += 1
+                if j == n_cols:
+                    cols[j], first[j] = v, i
+                    n_cols += 1
+                last[j] = i
+        for j in range(n_cols):
+            for i in range(first[j] + 1, last[j]):
+                if out[ly[i], lx[i]] == bg:
+                    out[ly[i], lx[i]] = cols[j]
+    return out
+
+
+def _join_lines_twin(g, diagonal, bg):
+    if g.dtype != np.int64 or not plain_ints(diagonal, bg):
+        return _join_lines(g, diagonal, bg)
+    return _join_lines_kernel(np.ascontiguousarray(g), bool(diagonal), int(bg))
+
+
+mark_compiled(_join_lines, _join_lines_twin)
 
 
 def draw_frame(grid, colour=1):
@@ -166,10 +304,10 @@ register(hollow, category="drawing", cost=1.2,
 register(fill_interior, category="drawing", cost=1.2, space=_colour_space,
          keeps_shape=True,
          description="Recolour the interior cells of solid objects, keeping their outline colour.")
-register(rays, category="drawing", cost=1.3, space=_rays_space,
+register(rays, category="drawing", cost=1.3, space=_rays_space, helpers=[_shoot],
          keeps_shape=True,
          description="Shoot lines from pixels: every (coloured) pixel extends its colour horizontally, vertically or diagonally to the edge or the next object.")
-register(connect_same_colour, category="drawing", cost=1.2,
+register(connect_same_colour, category="drawing", cost=1.2, helpers=[_join_lines],
          space=lambda pairs: [{"diagonal": d, "bg": b} for b in bg_options(pairs) for d in (False, True)],
          keeps_shape=True,
          description="Connect pairs of same-coloured pixels that share a row, column (or diagonal) with a straight line of that colour.")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..compiled import kernel, plain_ints
+from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, input_colours, same_shapes, vanishing_colours
+
+
+MODES = ("lr", "ud", "both", "rot4", "diag", "periodic")
 
 
 def symmetrize(grid, mode="lr", bg=0):
@@ -116,6 +120,157 @@ def _periodic(g, known, h, w):
     raise ValueError("no period found")
 
 
+@kernel
+def _best_axis_kernel(g, known, axis, n):
+    # _repair's best_axis, as loops: agreement of every pair of rows (axis 0) or columns (axis 1)
+    # i, j over cells known in both, summed per mirror position s = i + j; the best s, or -1
+    m = g.shape[1] if axis == 0 else g.shape[0]
+    n_same = np.zeros(2 * n - 1, dtype=np.int64)
+    n_both = np.zeros(2 * n - 1, dtype=np.int64)
+    for i in range(n):
+        for j in range(n):
+            same = both = 0
+            for k in range(m):
+                if axis == 0:
+                    ki, kj, vi, vj = known[i, k], known[j, k], g[i, k], g[j, k]
+                else:
+                    ki, kj, vi, vj = known[k, i], known[k, j], g[k, i], g[k, j]
+                if ki and kj:
+                    both += 1
+                    if vi == vj:
+                        same += 1
+            n_same[i + j] += same
+            n_both[i + j] += both
+    best, best_s = -1, -1.0
+    for s in range(n // 2, 2 * n - 2 - n // 2 + 1):
+        n_ok = min(s, 2 * n - 2 - s) + 1
+        if n_ok < n // 2 + 1 or n_both[s] == 0:
+            continue
+        score = n_same[s] / n_both[s] + 1e-3 * n_ok / n
+        if score > best_s:
+            best, best_s = s, score
+    return best
+
+
+@kernel
+def _fill_kernel(g, mask, maps):
+    # _repair's two scan-order passes: a masked cell copies its first counterpart (under the
+    # maps, in order) that is on the grid and not masked, reading cells filled earlier in the pass
+    h, w = g.shape
+    out = g.copy()
+    for _ in range(2):
+        todo = out == mask
+        for y in range(h):
+            for x in range(w):
+                if not todo[y, x]:
+                    continue
+                for f in range(maps.shape[0]):
+                    kind, a, b = maps[f, 0], maps[f, 1], maps[f, 2]
+                    if kind == 0:      # lr mirror about a
+                        yy, xx = y, a - x
+                    elif kind == 1:    # ud mirror about a
+                        yy, xx = a - y, x
+                    elif kind == 2:    # both: ud about b after lr about a
+                        yy, xx = b - y, a - x
+                    elif kind == 3:
+                        yy, xx = x, y
+                    elif kind == 4:
+                        yy, xx = w - 1 - x, h - 1 - y
+                    elif kind == 5:
+                        yy, xx = x, w - 1 - y
+                    elif kind == 6:
+                        yy, xx = h - 1 - y, w - 1 - x
+                    else:
+                        yy, xx = w - 1 - x, y
+                    if 0 <= yy < h and 0 <= xx < w and out[yy, xx] != mask:
+                        out[y, x] = out[yy, xx]
+                        break
+    return out
+
+
+@kernel
+def _periodic_kernel(g, mask):
+    # _periodic for colours 0..98: the smallest period (by area, then rows) under which the known
+    # cells of every class agree, and the grid with its masked cells filled from their class
+    h, w = g.shape
+    known = g != mask
+    vert = np.ones(h, dtype=np.bool_)    # vert[py - 1]: no two known cells py rows apart differ
+    horiz = np.ones(w, dtype=np.bool_)
+    for py in range(1, h):
+        for y in range(h - py):
+            for x in range(w):
+                if known[y, x] and known[y + py, x] and g[y, x] != g[y + py, x]:
+                    vert[py - 1] = False
+    for px in range(1, w):
+        for y in range(h):
+            for x in range(w - px):
+                if known[y, x] and known[y, x + px] and g[y, x] != g[y, x + px]:
+                    horiz[px - 1] = False
+    hi = np.empty(h * w, dtype=np.int64)
+    lo = np.empty(h * w, dtype=np.int64)
+    for area in range(1, h * w):
+        for py in range(1, h + 1):
+            if area % py != 0 or area // py > w or not vert[py - 1] or not horiz[area // py - 1]:
+                continue
+            px = area // py
+            hi[:area] = -1
+            lo[:area] = 99
+            for y in range(h):
+                for x in range(w):
+                    if known[y, x]:
+                        c = (y % py) * px + x % px
+                        hi[c] = max(hi[c], g[y, x])
+                        lo[c] = min(lo[c], g[y, x])
+            ok = True
+            for c in range(area):
+                if hi[c] >= 0 and hi[c] != lo[c]:
+                    ok = False
+                    break
+            if ok:
+                out = g.copy()
+                for y in range(h):
+                    for x in range(w):
+                        c = (y % py) * px + x % px
+                        if not known[y, x] and hi[c] >= 0:
+                            out[y, x] = hi[c]
+                return out, True
+    return g, False
+
+
+def _repair_twin(g, mode, mask):
+    if g.dtype != np.int64 or not plain_ints(mask) or mode not in MODES:
+        return _repair(g, mode, mask)
+    g = np.ascontiguousarray(g)   # one compiled signature per kernel: C-ordered int64
+    if mode == "periodic":
+        if g.min() < 0 or g.max() >= 99:   # _periodic's class check reads colours 0..98 only
+            return _repair(g, mode, mask)
+        out, found = _periodic_kernel(g, int(mask))
+        if not found:
+            raise ValueError("no period found")
+        return out
+    h, w = g.shape
+    known = g != mask
+    maps = []   # (kind, a, b) rows for _fill_kernel, in _repair's order
+    s_lr = _best_axis_kernel(g, known, 1, w) if mode in ("lr", "both") else -1
+    s_ud = _best_axis_kernel(g, known, 0, h) if mode in ("ud", "both") else -1
+    if s_lr >= 0:
+        maps.append((0, s_lr, 0))
+    if s_ud >= 0:
+        maps.append((1, s_ud, 0))
+    if mode == "both" and len(maps) == 2:
+        maps.append((2, s_lr, s_ud))
+    if mode == "diag":
+        maps += [(3, 0, 0), (4, 0, 0)]
+    if mode == "rot4":
+        maps += [(5, 0, 0), (6, 0, 0), (7, 0, 0)]
+    if not maps:
+        raise ValueError("no symmetry found")
+    return _fill_kernel(g, int(mask), np.array(maps, dtype=np.int64))
+
+
+mark_compiled(_repair, _repair_twin)
+
+
 def repair_masked(grid, mode="lr", mask=0):
     return _repair(np.asarray(grid), mode, mask)
 
@@ -129,8 +284,6 @@ def crop_repaired(grid, mode="lr", mask=0):
     out = _repair(g, mode, mask)
     return out[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
-
-MODES = ("lr", "ud", "both", "rot4", "diag", "periodic")
 
 
 def _repair_space(pairs: Pairs) -> list[dict]:

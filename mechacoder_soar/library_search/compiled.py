@@ -1,0 +1,55 @@
+"""Compiled twins: numba versions of the DSL's cell-by-cell helpers, for the in-process search.
+
+A primitive's Python body is what a rendered program carries into the sandbox, and it needs
+nothing but numpy. The search calls the same primitives hundreds of thousands of times per task,
+and a profile puts a large share of its time in a few helpers that walk grids cell by cell
+(rays, line joins, symmetric repair, flood fills) where a compiled loop is one to two orders of
+magnitude faster than the Python one. Such a helper gets a *twin*: a function of the same
+arguments with the same result, written for numba, which the registry binds in place of the
+helper when it compiles a primitive's in-process `fn` (`registry.mark_compiled`). The rendered
+source never sees a twin. `tests/mechacoder_soar/library_search/test_compiled.py` runs every
+primitive with a twin both ways on random grids and every setting its inference proposes.
+
+Twins are used where numba is installed, unless `MECHACODER_SOAR_COMPILED=0` (the search-speed
+benchmark's "python primitives" engine): without them the Python helpers run, with the same
+results, slower. numba is imported, and each kernel compiled, on first call, so importing the DSL
+stays cheap; compiled kernels are cached on disk (`cache=True`), so later processes load them.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Any, Callable
+
+import numpy as np
+
+ENABLED = (os.environ.get("MECHACODER_SOAR_COMPILED", "1") != "0"
+           and importlib.util.find_spec("numba") is not None)
+
+
+class Kernel:
+    """A function compiled by `numba.njit` on its first call (nopython mode, cached on disk)."""
+
+    __slots__ = ("py", "_jit")
+
+    def __init__(self, fn: Callable):
+        self.py = fn          # the uncompiled function (readable, and runnable without numba)
+        self._jit: Any = None
+
+    def __call__(self, *args):
+        if self._jit is None:
+            import numba   # deferred: importing numba costs most of a second
+            self._jit = numba.njit(cache=True, nogil=True)(self.py)
+        return self._jit(*args)
+
+
+def kernel(fn: Callable) -> Kernel:
+    """Decorator: compile `fn` with numba when it is first called."""
+    return Kernel(fn)
+
+
+def plain_ints(*values: Any) -> bool:
+    """True when every value is an integer (Python or numpy) or a bool, as inference proposes them.
+    A twin falls back to its Python helper otherwise: a hand-written step may pass a float or a
+    string, and the Python body's answer to that is the one the sandbox would give."""
+    return all(isinstance(v, (int, np.integer)) for v in values)

@@ -1,0 +1,96 @@
+"""Compiled twins: a primitive's in-process `fn` (which calls numba twins of its hot helpers) gives
+exactly what its rendered Python source gives, on random and structured grids, for every setting
+its inference proposes and for hand-written settings the twins do not take."""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from mechacoder_soar.library_search import compiled
+from mechacoder_soar.library_search.primitives import PRIMITIVES
+from mechacoder_soar.library_search.registry import _COMPILED, compile_source
+
+pytestmark = pytest.mark.skipif(not compiled.ENABLED, reason="numba is not installed or twins are switched off")
+
+
+def _uses_twin(name: str) -> bool:
+    glb = getattr(PRIMITIVES[name].fn, "__globals__", {})
+    twins = set(_COMPILED)
+    return any(k in twins for k in glb)
+
+
+TWINNED = sorted(n for n in PRIMITIVES if _uses_twin(n))
+
+
+def _grids(seed: int, n: int) -> list[np.ndarray]:
+    """Random sparse grids of every size class (the component labelling has a path for small grids
+    and one for grids over 400 cells), plus symmetric and periodic grids with a masked patch."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(1, 31 if i % 4 == 0 else 13, 2))
+        g = rng.integers(0, 10, (h, w))
+        g[rng.random(g.shape) < rng.random()] = 0
+        out.append(g)
+    for i in range(n // 2):
+        base = rng.integers(0, 4, (int(rng.integers(1, 4)), int(rng.integers(1, 4))))
+        g = np.tile(base, (int(rng.integers(2, 6)), int(rng.integers(2, 6))))
+        if i % 2:
+            g = np.concatenate([g, g[:, ::-1]], axis=1)
+            g = np.concatenate([g, g[::-1]], axis=0)
+        y, x = int(rng.integers(0, g.shape[0])), int(rng.integers(0, g.shape[1]))
+        g = g.copy()
+        g[y:y + 2, x:x + 3] = 9 if i % 3 else 0
+        out.append(g)
+    return out
+
+
+def _outcome(fn, g, params):
+    try:
+        r = np.asarray(fn(g.copy(), **params))
+    except Exception as e:   # a failure is an outcome too: both must fail
+        return ("raised", type(e).__name__)
+    return (r.dtype.str, r.shape, r.tobytes())
+
+
+def test_every_hot_helper_has_a_twin_in_use():
+    assert {"rays", "connect_same_colour", "fill_enclosed", "repair_masked", "crop_repaired",
+            "crop_object", "keep_object", "transform_objects"} <= set(TWINNED)
+
+
+@pytest.mark.parametrize("name", TWINNED)
+def test_the_twin_gives_what_the_rendered_source_gives(name):
+    prim = PRIMITIVES[name]
+    ref = compile_source(name, prim.source)   # exactly the code a sandboxed program runs
+    grids = _grids(zlib.crc32(name.encode()), 24)
+    n_checked = 0
+    for i, g in enumerate(grids):
+        out = grids[(i + 1) % len(grids)]
+        pairs = [(g, out if out.shape == g.shape else g)]
+        settings = (list(prim.infer(pairs))[:40] if prim.infer else []) + [{}]   # {}: the defaults
+        for params in settings:
+            assert _outcome(prim.fn, g, params) == _outcome(ref, g, params), (name, params, g.tolist())
+            n_checked += 1
+    assert n_checked > len(grids)
+
+
+def test_settings_the_twins_do_not_take_fall_back_to_python():
+    g = np.array([[0, 3, 0], [0, 0, 0], [5, 0, 0]])
+    for name, params in [("rays", {"directions": "hv", "colour": 3.0}), ("rays", {"bg": "0"}),
+                         ("connect_same_colour", {"bg": 0.5}), ("repair_masked", {"mode": "nope"}),
+                         ("fill_enclosed", {"colour": 2, "bg": 0.0})]:
+        ref = compile_source(name, PRIMITIVES[name].source)
+        assert _outcome(PRIMITIVES[name].fn, g, params) == _outcome(ref, g, params), (name, params)
+    narrow = g.astype(np.int8)   # another dtype than the twins are compiled for
+    assert _outcome(PRIMITIVES["rays"].fn, narrow, {}) == _outcome(compile_source("rays", PRIMITIVES["rays"].source), narrow, {})
+
+
+def test_a_kernel_compiles_on_first_call_and_keeps_its_python_function():
+    @compiled.kernel
+    def add(a, b):
+        return a + b
+
+    assert add.py(2, 3) == 5
+    assert add(2, 3) == 5
