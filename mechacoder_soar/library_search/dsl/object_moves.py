@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..compiled import kernel, plain_ints
+from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, same_shapes
-from .colour import _components
+from .colour import _components, _components_kernel
 from .objects import _DEFAULT_SETTINGS
 
 
-def transform_objects(grid, op="flip_lr", conn=8, multicolour=True, bg=0):
+def _transform_each(g, op, conn, multicolour, bg):
     # each object is flipped/rotated within its own bounding box (a rotation of a non-square box
-    # keeps the box's top-left corner)
-    g = np.asarray(grid)
+    # keeps the box's top-left corner); objects are painted in scan order of their first cell
     out = np.full_like(g, bg)
     h, w = g.shape
     for _, cells in _components(g, conn, multicolour, bg):
@@ -37,10 +37,13 @@ def transform_objects(grid, op="flip_lr", conn=8, multicolour=True, bg=0):
     return out
 
 
-def slide_objects(grid, direction="down", conn=8, multicolour=True, bg=0, fixed=-1):
+def transform_objects(grid, op="flip_lr", conn=8, multicolour=True, bg=0):
+    return _transform_each(np.asarray(grid), op, conn, multicolour, bg)
+
+
+def _slide_each(g, direction, conn, multicolour, bg, fixed):
     # objects fall as rigid bodies towards one edge until they hit the edge or a settled object;
     # objects of colour `fixed` (when >= 0) stay where they are and act as obstacles
-    g = np.asarray(grid)
     h, w = g.shape
     dy, dx = {"down": (1, 0), "up": (-1, 0), "right": (0, 1), "left": (0, -1)}[direction]
     comps = _components(g, conn, multicolour, bg)
@@ -60,6 +63,10 @@ def slide_objects(grid, direction="down", conn=8, multicolour=True, bg=0, fixed=
     for ys, xs in moving:
         _slide(g, out, occ, ys, xs, dy, dx)
     return out
+
+
+def slide_objects(grid, direction="down", conn=8, multicolour=True, bg=0, fixed=-1):
+    return _slide_each(np.asarray(grid), direction, conn, multicolour, bg, fixed)
 
 
 def _slide(g, out, occ, ys, xs, dy, dx):
@@ -106,6 +113,129 @@ def attract_to_colour(grid, anchor=1, conn=8, bg=0):
 OPS = ("flip_lr", "flip_ud", "rot90", "rot180", "rot270", "transpose")
 
 
+@kernel
+def _transform_kernel(g, cells, starts, op, bg):
+    # _transform_each over labelled components; op: the index of its name in OPS. Returns the
+    # grid and False where an object would leave the grid
+    h, w = g.shape
+    out = np.full_like(g, bg)
+    for k in range(starts.shape[0] - 1):
+        y0, x0, y1, x1 = h, w, -1, -1
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            y0, x0, y1, x1 = min(y0, y), min(x0, x), max(y1, y), max(x1, x)
+        bh, bw = y1 - y0 + 1, x1 - x0 + 1
+        box = np.full((bh, bw), -1, dtype=np.int64)
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            box[y - y0, x - x0] = g[y, x]
+        th, tw = (bw, bh) if op == 2 or op == 4 or op == 5 else (bh, bw)
+        if y0 + th > h or x0 + tw > w:
+            return out, False
+        for i in range(th):
+            for j in range(tw):
+                if op == 0:        # flip_lr
+                    v = box[i, bw - 1 - j]
+                elif op == 1:      # flip_ud
+                    v = box[bh - 1 - i, j]
+                elif op == 2:      # rot90, counter-clockwise as np.rot90
+                    v = box[j, bw - 1 - i]
+                elif op == 3:      # rot180
+                    v = box[bh - 1 - i, bw - 1 - j]
+                elif op == 4:      # rot270
+                    v = box[bh - 1 - j, i]
+                else:              # transpose
+                    v = box[j, i]
+                if v >= 0:
+                    out[y0 + i, x0 + j] = v
+    return out, True
+
+
+def _transform_twin(g, op, conn, multicolour, bg):
+    g = np.asarray(g)
+    if g.dtype != np.int64 or g.ndim != 2 or op not in OPS or not plain_ints(conn, multicolour, bg):
+        return _transform_each(g, op, conn, multicolour, bg)
+    g = np.ascontiguousarray(g)
+    cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
+    out, ok = _transform_kernel(g, cells, starts, OPS.index(op), int(bg))
+    if not ok:
+        raise ValueError("rotated object leaves the grid")
+    return out
+
+
+@kernel
+def _slide_kernel(g, cells, starts, dy, dx, bg, fixed):
+    # _slide_each over labelled components: obstacles first, then the moving objects, nearest the
+    # target edge first (ties in scan order), each moved until the next step would leave the grid
+    # or hit an occupied cell
+    h, w = g.shape
+    n = starts.shape[0] - 1
+    occ = np.zeros((h, w), dtype=np.bool_)
+    out = np.full_like(g, bg)
+    moving = np.zeros(n, dtype=np.bool_)
+    key = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        still = fixed >= 0
+        best = -(h + w) * 2
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            if g[y, x] != fixed:
+                still = False
+            best = max(best, y * dy + x * dx)
+        if still:
+            for i in range(starts[k], starts[k + 1]):
+                y, x = cells[i] // w, cells[i] % w
+                occ[y, x] = True
+                out[y, x] = g[y, x]
+        else:
+            moving[k] = True
+            key[k] = -best
+    order = np.argsort(key, kind="mergesort")   # stable, as Python's sort
+    for k in order:
+        if not moving[k]:
+            continue
+        ymin, xmin, ymax, xmax = h, w, -1, -1
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            ymin, xmin, ymax, xmax = min(ymin, y), min(xmin, x), max(ymax, y), max(xmax, x)
+        room_y = h - 1 - ymax if dy > 0 else (ymin if dy < 0 else h + w)
+        room_x = w - 1 - xmax if dx > 0 else (xmin if dx < 0 else h + w)
+        room = min(room_y, room_x)
+        steps = 0
+        if (dy != 0 or dx != 0) and room > 0:
+            steps = room
+            for s in range(1, room + 1):
+                hit = False
+                for i in range(starts[k], starts[k + 1]):
+                    if occ[cells[i] // w + s * dy, cells[i] % w + s * dx]:
+                        hit = True
+                        break
+                if hit:
+                    steps = s - 1
+                    break
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            occ[y + steps * dy, x + steps * dx] = True
+            out[y + steps * dy, x + steps * dx] = g[y, x]
+    return out
+
+
+_STEPS = {"down": (1, 0), "up": (-1, 0), "right": (0, 1), "left": (0, -1)}
+
+
+def _slide_twin(g, direction, conn, multicolour, bg, fixed):
+    g = np.asarray(g)
+    if (g.dtype != np.int64 or g.ndim != 2 or direction not in _STEPS
+            or not plain_ints(conn, multicolour, bg, fixed)):
+        return _slide_each(g, direction, conn, multicolour, bg, fixed)
+    g = np.ascontiguousarray(g)
+    cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
+    dy, dx = _STEPS[direction]
+    return _slide_kernel(g, cells, starts, dy, dx, int(bg), int(fixed))
+
+
+
+
 def _transform_space(pairs: Pairs) -> list[dict]:
     if not same_shapes(pairs):
         return []
@@ -142,10 +272,13 @@ def _attract_space(pairs: Pairs) -> list[dict]:
     return res
 
 
-register(transform_objects, category="objects", cost=1.3, space=_transform_space, helpers=[_components],
+mark_compiled(_transform_each, _transform_twin)
+mark_compiled(_slide_each, _slide_twin)
+
+register(transform_objects, category="objects", cost=1.3, space=_transform_space, helpers=[_components, _transform_each],
          keeps_shape=True,
          description="Flip or rotate every object in place, each within its own bounding box.")
-register(slide_objects, category="gravity", cost=1.3, space=_slide_space, helpers=[_components, _slide],
+register(slide_objects, category="gravity", cost=1.3, space=_slide_space, helpers=[_components, _slide, _slide_each],
          keeps_shape=True,
          description="Gravity on whole objects: each object slides as a rigid shape towards one edge until it hits the edge, a wall colour, or another object.")
 register(attract_to_colour, category="objects", cost=1.3, space=_attract_space, helpers=[_components, _slide],

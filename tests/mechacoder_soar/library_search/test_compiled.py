@@ -57,7 +57,7 @@ def _outcome(fn, g, params):
 
 def test_every_hot_helper_has_a_twin_in_use():
     assert {"rays", "connect_same_colour", "fill_enclosed", "repair_masked", "crop_repaired",
-            "crop_object", "keep_object", "transform_objects"} <= set(TWINNED)
+            "crop_object", "keep_object", "transform_objects", "slide_objects"} <= set(TWINNED)
 
 
 @pytest.mark.parametrize("name", TWINNED)
