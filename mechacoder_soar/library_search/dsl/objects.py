@@ -6,9 +6,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import compiled
+from ..compiled import kernel, plain_ints
 from ..registry import Pairs, cached, register
 from ._infer import bg_options, new_colours, same_shapes
-from .colour import _components
+from .colour import _components, _components_kernel
 
 SELECTORS = [
     "largest", "smallest", "unique_colour", "unique_shape", "most_colours", "bbox_largest",
@@ -200,6 +202,11 @@ def _cached_boxes(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> 
 def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> dict[str, int]:
     """Every selector's chosen component index, -1 where `_select` raises (failures are answers
     too: "no unique object" is common), with the bounding boxes worked out once for all."""
+    if compiled.ENABLED and plain_ints(conn, multi, bg):
+        g = np.frombuffer(key, dtype=np.int64).reshape(shape)
+        if g.min() >= 0 and g.max() < 63:   # colour sets are bit masks in the kernel
+            cells, starts = _components_kernel(g, conn == 8, bool(multi), int(bg))
+            return dict(zip(SELECTORS, _choices_kernel(g, cells, starts).tolist()))
     try:
         g, comps = _cached_comps(key, shape, conn, multi, bg)
         boxes = _cached_boxes(key, shape, conn, multi, bg)
@@ -212,6 +219,106 @@ def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -
         except Exception:
             out[sel] = -1
     return out
+
+
+@kernel
+def _choices_kernel(g, cells, starts):
+    # every selector's choice (SELECTORS order; -1 where `_select` raises) over labelled components,
+    # as `_select` makes it: extremes take the first component reaching them, "unique" ones need
+    # exactly one component whose key no other component shares
+    h, w = g.shape
+    n = starts.shape[0] - 1
+    res = np.full(17, -1, dtype=np.int64)
+    if n == 0:
+        return res
+    size = np.zeros(n, dtype=np.int64)
+    box = np.zeros((n, 4), dtype=np.int64)      # y0, x0, y1, x1 (exclusive)
+    cmask = np.zeros(n, dtype=np.int64)         # colour set as bits (colours 0..62)
+    for k in range(n):
+        y0, x0, y1, x1 = h, w, -1, -1
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            y0, x0, y1, x1 = min(y0, y), min(x0, x), max(y1, y), max(x1, x)
+            cmask[k] |= np.int64(1) << g[y, x]
+        size[k] = starts[k + 1] - starts[k]
+        box[k, 0], box[k, 1], box[k, 2], box[k, 3] = y0, x0, y1 + 1, x1 + 1
+    area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+    ncol = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        m = cmask[k]
+        while m:
+            ncol[k] += m & 1
+            m >>= 1
+    # 0 largest, 1 smallest, 4 most_colours, 5 bbox_largest, 6 bbox_smallest, 7 densest, 8 sparsest,
+    # 9 top, 10 bottom, 11 left, 12 right: the first index with the extreme value
+    res[0], res[1], res[4] = np.argmax(size), np.argmin(size), np.argmax(ncol)
+    res[5], res[6] = np.argmax(area), np.argmin(area)
+    dens = size / area
+    res[7], res[8] = np.argmax(dens), np.argmin(dens)
+    res[9], res[10], res[11], res[12] = np.argmin(box[:, 0]), np.argmax(box[:, 2]), np.argmin(box[:, 1]), np.argmax(box[:, 3])
+    # shapes (cells relative to the box) and box contents, compared pairwise
+    same_shape = np.zeros((n, n), dtype=np.bool_)
+    same_pattern = np.zeros((n, n), dtype=np.bool_)
+    masks = np.zeros((n, h, w), dtype=np.bool_)
+    for k in range(n):
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            masks[k, y - box[k, 0], x - box[k, 1]] = True
+    for a in range(n):
+        bh, bw = box[a, 2] - box[a, 0], box[a, 3] - box[a, 1]
+        for b in range(n):
+            if box[b, 2] - box[b, 0] != bh or box[b, 3] - box[b, 1] != bw:
+                continue
+            s_eq, p_eq = True, True
+            for y in range(bh):
+                for x in range(bw):
+                    if masks[a, y, x] != masks[b, y, x]:
+                        s_eq = False
+                    if g[box[a, 0] + y, box[a, 1] + x] != g[box[b, 0] + y, box[b, 1] + x]:
+                        p_eq = False
+            same_shape[a, b], same_pattern[a, b] = s_eq, p_eq
+    # 2 unique_colour, 3 unique_shape, 16 unique_pattern
+    for slot in (2, 3, 16):
+        found, count = -1, 0
+        for a in range(n):
+            shared = 0
+            for b in range(n):
+                if slot == 2:
+                    shared += cmask[a] == cmask[b]
+                elif slot == 3:
+                    shared += same_shape[a, b]
+                else:
+                    shared += same_pattern[a, b]
+            if shared == 1:
+                found, count = a, count + 1
+        res[slot] = found if count == 1 else -1
+    # 15 common_shape: the first component whose shape is shared by the most
+    best, best_c = 0, -1
+    for a in range(n):
+        c = 0
+        for b in range(n):
+            c += same_shape[a, b]
+        if c > best_c:
+            best, best_c = a, c
+    res[15] = best
+    # 13 symmetric, 14 asymmetric: exactly one component whose box contents are (not) mirror-symmetric
+    n_sym, i_sym, n_asym, i_asym = 0, -1, 0, -1
+    for a in range(n):
+        y0, x0, y1, x1 = box[a, 0], box[a, 1], box[a, 2], box[a, 3]
+        lr, ud = True, True
+        for y in range(y0, y1):
+            for x in range(x0, x1):
+                if g[y, x] != g[y, x1 - 1 - (x - x0)]:
+                    lr = False
+                if g[y, x] != g[y1 - 1 - (y - y0), x]:
+                    ud = False
+        if lr or ud:
+            n_sym, i_sym = n_sym + 1, a
+        else:
+            n_asym, i_asym = n_asym + 1, a
+    res[13] = i_sym if n_sym == 1 else -1
+    res[14] = i_asym if n_asym == 1 else -1
+    return res
 
 
 def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str) -> int:

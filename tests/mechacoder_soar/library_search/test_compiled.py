@@ -94,3 +94,31 @@ def test_a_kernel_compiles_on_first_call_and_keeps_its_python_function():
 
     assert add.py(2, 3) == 5
     assert add(2, 3) == 5
+
+
+def test_selector_choices_for_inference_match_select():
+    """Object inference reads every selector's choice from one kernel: each equals `_select`'s
+    (or -1 where `_select` raises), on random grids and on grids of repeated and mirrored shapes."""
+    from mechacoder_soar.library_search.dsl import objects as O
+    from mechacoder_soar.library_search.dsl.colour import _components, _components_kernel
+
+    rng = np.random.default_rng(7)
+    grids = _grids(3, 40)
+    for _ in range(20):
+        t = rng.integers(0, 3, (2, 2))
+        g = np.zeros((8, 8), dtype=np.int64)
+        g[0:2, 0:2], g[4:6, 3:5], g[5:7, 6:8] = t, t, t[::-1]
+        grids.append(g)
+    n_unique = 0
+    for g in grids:
+        for conn, multi in O._DEFAULT_SETTINGS:
+            comps = _components(g, conn, multi, 0)
+            got = O._choices_kernel(g, *_components_kernel(g, conn == 8, multi, 0)).tolist()
+            for sel, k in zip(O.SELECTORS, got):
+                try:
+                    want = O._select(g, comps, sel)
+                except ValueError:
+                    want = -1
+                assert k == want, (sel, conn, multi, g.tolist())
+                n_unique += sel.startswith("unique") and k >= 0
+    assert n_unique > 0   # the "exactly one" selectors were exercised, not only their failures
