@@ -332,6 +332,9 @@ class _Chosen:
 
     def __init__(self, pairs: Pairs):
         self.keys = [(np.ascontiguousarray(a, dtype=np.int64).tobytes(), a.shape) for a, _ in pairs]
+        # the compiled paths read int64 grids; other dtypes (hand-made pairs) take the Python ones
+        self.compiled = compiled.ENABLED and all(np.asarray(a).dtype == np.int64 and np.asarray(o).dtype == np.int64
+                                                 for a, o in pairs)
 
     def comps(self, j: int, conn: int, multi: bool, bg: int):
         key, shape = self.keys[j]
@@ -345,6 +348,15 @@ class _Chosen:
         except Exception:
             return set()
         return {(y1 - y0, x1 - x0) for y0, x0, y1, x1 in boxes}
+
+    def edit_counts(self, j: int, conn: int, multi: bool, bg: int, kind: str, col, o: np.ndarray) -> list[int]:
+        """Per component: the cells of `o` that keeping / removing / recolouring it gets right."""
+        key, shape = self.keys[j]
+        a = np.frombuffer(key, dtype=np.int64).reshape(shape)
+        cells, starts = _components_kernel(a, conn == 8, bool(multi), int(bg))
+        v = int(bg) if kind != "recolour" else int(col)
+        return _edit_counts_kernel(a, np.ascontiguousarray(o, dtype=np.int64), cells, starts, kind == "keep",
+                                   int(bg), v).tolist()
 
     def index(self, j: int, conn: int, multi: bool, bg: int, sel: str) -> int:
         key, shape = self.keys[j]
@@ -411,6 +423,29 @@ def _edit_agreement(kind: str, a: np.ndarray, o: np.ndarray, cells, bg: int, col
     return np.count_nonzero(pred == o) / o.size
 
 
+@kernel
+def _edit_counts_kernel(a, o, cells, starts, keep, bg, v):
+    # _edit_agreement's numerator for every component at once: keep (everything else becomes bg)
+    # or set the component's cells to v (bg: remove; a colour: recolour)
+    w = a.shape[1]
+    base = 0
+    for y in range(a.shape[0]):
+        for x in range(w):
+            base += (o[y, x] == bg) if keep else (o[y, x] == a[y, x])
+    n = starts.shape[0] - 1
+    out = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        c = base
+        for i in range(starts[k], starts[k + 1]):
+            y, x = cells[i] // w, cells[i] % w
+            if keep:
+                c += (a[y, x] == o[y, x]) - (o[y, x] == bg)
+            else:
+                c += (o[y, x] == v) - (o[y, x] == a[y, x])
+        out[k] = c
+    return out
+
+
 def _object_edit_infer(kind: str):
     """Rank (selector, connectivity, bg[, colour]) settings for keep/remove/recolour by rebuilding
     each prediction from cached components — far cheaper than calling the primitive per setting —
@@ -423,6 +458,8 @@ def _object_edit_infer(kind: str):
         chosen = _Chosen(pairs)
         for b in bg_options(pairs):
             colours = new_colours(pairs, b)[:2] if kind == "recolour" else [None]
+            # every component's agreement from one kernel call, where the grids allow it
+            fast = chosen.compiled and plain_ints(b, *(c for c in colours if c is not None))
             for conn, multi in _DEFAULT_SETTINGS:
                 agree: list[dict] = [{} for _ in pairs]   # per pair: (chosen index, colour) -> agreement
                 for sel in SELECTORS:
@@ -433,7 +470,12 @@ def _object_edit_infer(kind: str):
                         exact, pix = 0, 0.0
                         for j, (a, o) in enumerate(pairs):
                             eq = agree[j].get((picks[j], col))
-                            if eq is None:
+                            if eq is None and fast:
+                                counts = chosen.edit_counts(j, conn, multi, b, kind, col, o)
+                                for i, c in enumerate(counts):
+                                    agree[j][(i, col)] = c / o.size
+                                eq = agree[j][(picks[j], col)]
+                            elif eq is None:
                                 cells = chosen.comps(j, conn, multi, b)[picks[j]][1]
                                 eq = agree[j][(picks[j], col)] = _edit_agreement(kind, a, o, cells, b, col)
                             exact += eq == 1.0
