@@ -152,6 +152,7 @@ def profile(budget: int, depth: int, tasks: tuple[str, ...], top: int) -> list[t
     from mechacoder_soar.arc import load_suite
     from mechacoder_soar.library_search.search import SearchConfig, search
 
+    _warm_up(search, SearchConfig)   # imports and kernel loading are not the engine's time
     prof = cProfile.Profile()
     cfg = SearchConfig(max_depth=depth, budget=budget, time_limit_s=3600, stop_after_solutions=0)
     for task in load_suite("arc1-train", task_ids=list(tasks)):

@@ -48,8 +48,14 @@ def kernel(fn: Callable) -> Kernel:
     return Kernel(fn)
 
 
+_INTS = (int, np.integer)   # bool is an int
+
+
 def plain_ints(*values: Any) -> bool:
     """True when every value is an integer (Python or numpy) or a bool, as inference proposes them.
     A twin falls back to its Python helper otherwise: a hand-written step may pass a float or a
     string, and the Python body's answer to that is the one the sandbox would give."""
-    return all(isinstance(v, (int, np.integer)) for v in values)
+    for v in values:   # a loop: this runs on every twin call
+        if not isinstance(v, _INTS):
+            return False
+    return True

@@ -48,10 +48,12 @@ _SCALARS = {int, float, str, bool, type(None)}
 def params_key(params: dict) -> tuple | str:
     """A hashable key for a params dict: its sorted items with their types (1, 1.0 and True are
     different settings), or its JSON where a value is a list."""
-    items = sorted(params.items())
-    if all(type(v) in _SCALARS for _, v in items):   # the usual case: hashable as it is
-        return tuple([(k, type(v), v) for k, v in items])
-    key = tuple((k, type(v), v) for k, v in items)
+    key = tuple([(k, type(v), v) for k, v in sorted(params.items())])
+    for _, t, _ in key:
+        if t not in _SCALARS:
+            break
+    else:   # the usual case: every value a scalar, so the key is hashable as it is
+        return key
     try:
         hash(key)
     except TypeError:

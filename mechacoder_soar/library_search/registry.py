@@ -79,8 +79,11 @@ _MEMO_MAX = 1024   # entries per helper before its cache is cleared (bounds memo
 
 
 def _memo_key(args: tuple, kwargs: dict) -> tuple:
-    if not kwargs:   # the usual call: positional arguments only
-        return tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else a for a in args)
+    if not kwargs:   # the usual call: positional arguments only (a loop: cheaper than a generator)
+        key = []
+        for a in args:
+            key.append((a.shape, a.dtype.str, a.tobytes()) if type(a) is np.ndarray else a)
+        return tuple(key)
     key: list = []
     for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
         if isinstance(a, np.ndarray):
