@@ -128,10 +128,10 @@ def throughput(budget: int, depths: list[int], tasks: tuple[str, ...], repeat: i
                           "peak_rss_mib": max(r["peak_rss_mib"] for r in rs),
                           "warm_up_s_max": max(r["warm_up_s"] for r in rs),
                           "by_task": {r["task"]: round(r["n_evaluated"] / r["cpu_s"]) for r in rs}}
-        same = [a["candidates"] == b["candidates"] for e in ENGINES[1:] for a, b in zip(per["reference"], per[e])]
+        same = [a["candidates"] == b["candidates"] for e in ENGINES[1:] for a, b in zip(per[ENGINES[0]], per[e])]
         for e in ("engine",):
             for base in ("reference", "python", "baseline"):
-                if base in per and base != e:
+                if e in per and base in per:
                     summary[f"ratio_cpu_{e}_vs_{base}"] = summary[e]["per_cpu_s"] / summary[base]["per_cpu_s"]
                     summary[f"ratio_wall_{e}_vs_{base}"] = summary[e]["per_wall_s"] / summary[base]["per_wall_s"]
         summary["same_candidates"] = all(same)
@@ -201,9 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="only profile the engine on the throughput "
                     "tasks (first depth, --budget) and print the N largest shares of its time")
+    ap.add_argument("--engines", default="", help="comma-separated subset of " + ",".join(ENGINES)
+                    + " (default: all; candidates are compared with the first)")
     ap.add_argument("--baseline-tree", default="", help="a checkout of an earlier commit (e.g. `git worktree add "
                     "/tmp/base COMMIT`): its search runs too, as engine 'baseline', with its own primitives")
     a = ap.parse_args(argv)
+    if a.engines:
+        wanted = [e for e in a.engines.split(",") if e]
+        unknown = [e for e in wanted if e not in ENGINES]
+        if unknown or not wanted:
+            ap.error(f"--engines: unknown {unknown or a.engines!r}; choose from {ENGINES} (and --baseline-tree)")
+        ENGINES[:] = wanted
     global BASELINE_ROOT
     if a.baseline_tree:
         if not os.path.isdir(os.path.join(a.baseline_tree, "mechacoder_soar", "library_search")):
@@ -240,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         print(depth + ": " + ", ".join(f"{e} {s[e]['per_cpu_s']:.0f}/cpu-s ({s[e]['per_wall_s']:.0f}/wall-s, peak RSS "
                                        f"{s[e]['peak_rss_mib']:.0f} MiB)" for e in ENGINES))
         print("  " + ", ".join(f"{k} {v:.2f}" for k, v in s.items() if k.startswith("ratio_"))
-              + f", same candidates (every engine vs reference) {s['same_candidates']}")
+              + f", same candidates (every engine vs {ENGINES[0]}) {s['same_candidates']}")
     for t, s in report.get("train_solved", {}).items():
         print(f"train-solved at {t}/task on arc1-train:transfer: "
               + ", ".join(f"{e} {s[e]['solved']}/{s[e]['tasks']}" for e in ENGINES))
