@@ -61,6 +61,18 @@ def _warm_up(search, config_cls) -> float:
     pairs = [(g.tolist(), g[:, ::-1].tolist()) for g in grids[:2]]
     t = time.perf_counter()
     search(pairs, [grids[2].tolist()], config_cls(budget=600, max_depth=2, stop_after_solutions=0))
+    from mechacoder_soar.library_search.primitives import PRIMITIVES
+    for a in grids:   # every primitive with every setting inference gives it: each kernel is loaded now
+        for prim in PRIMITIVES.values():
+            try:
+                settings = prim.infer([(a, a[:, ::-1])]) if prim.infer else [{}]
+            except Exception:
+                settings = [{}]
+            for params in list(settings)[:40] + [{}]:
+                try:
+                    prim.fn(a, **params)
+                except Exception:
+                    pass
     return time.perf_counter() - t
 
 
