@@ -39,7 +39,10 @@ class Kernel:
     def __call__(self, *args):
         if self._jit is None:
             import numba   # deferred: importing numba costs most of a second
-            self._jit = numba.njit(cache=True, nogil=True)(self.py)
+            try:
+                self._jit = numba.njit(cache=True, nogil=True)(self.py)
+            except RuntimeError:   # no writable cache location (a read-only install): compile per process
+                self._jit = numba.njit(nogil=True)(self.py)
         return self._jit(*args)
 
 
