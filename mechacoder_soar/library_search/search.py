@@ -15,6 +15,7 @@ import heapq
 from typing import Any, Iterable, Sequence
 
 from .engine import Engine, Frame, params_key
+from .gc_pause import paused_gc
 from .primitives import PRIMITIVES, Step, to_array, validate_steps
 from .search_types import COLOUR_FIX, PATTERN_CATEGORIES, Candidate, SearchConfig, SearchResult
 
@@ -207,7 +208,9 @@ def search(
         from .frontier import split_search
 
         return split_search(train_pairs, test_inputs, config, order, list(extra_programs), prior, step_prior)
-    return search_shard(train_pairs, test_inputs, config, order, extra_programs, prior, step_prior=step_prior).result()
+    with paused_gc():   # until the engine and its step cache are freed (gc_pause.py)
+        return search_shard(train_pairs, test_inputs, config, order, extra_programs, prior,
+                            step_prior=step_prior).result()
 
 
 def search_shard(train_pairs: Sequence, test_inputs: Sequence, config: SearchConfig, order: list[str] | None,
@@ -216,7 +219,8 @@ def search_shard(train_pairs: Sequence, test_inputs: Sequence, config: SearchCon
     """One search (or one worker's share of it); the engine holds what it found."""
     eng = Engine(train_pairs, test_inputs, config)
     eng.seen.add(b"".join(eng.root[1]))
-    return _UniformCost(eng, _StepOrders(order, config, prior, step_prior), extra_programs, shard).run()
+    with paused_gc():
+        return _UniformCost(eng, _StepOrders(order, config, prior, step_prior), extra_programs, shard).run()
 
 
 class _Mutation:
