@@ -12,13 +12,16 @@ side by side in one run.
    adds the same on the first N arc1-train:transfer tasks, whose primitive mix is broader.
 2. Train-solved at a fixed wall time per task (`--times`, e.g. 10,60) on arc1-train:transfer
    (the first `--limit` ids in sorted order), every engine.
-3. `--profile N` instead: where the engine's time goes on the throughput tasks, the N largest
+3. `--long-search S`: one depth-4 search per engine for S seconds at the default caps (programs,
+   programs per CPU second, peak RSS: the memory the caps allow).
+4. `--profile N` instead: where the engine's time goes on the throughput tasks, the N largest
    shares by primitive, DSL helper or function.
 
 Engines: "reference" and "engine" share the primitive library, so their ratio measures the engine
 alone; "python" is the engine with the compiled twins of the DSL's hot helpers switched off
-(`library_search/compiled.py`), so engine ÷ python measures the twins; `--baseline-tree` adds an
-earlier checkout with its own primitives. Every (engine, task) run is its own fresh process, so no
+(`library_search/compiled.py`), so engine ÷ python measures the twins; "nopause" (only when named
+in `--engines`) is the engine with the garbage collector left running (`library_search/gc_pause.py`);
+`--baseline-tree` adds an earlier checkout with its own primitives. Every (engine, task) run is its own fresh process, so no
 engine inherits another's warm caches; each first runs the same small warm-up search on a fixed
 synthetic task (loading compiled kernels is a once-per-process cost, reported as `warm_up_s_max`).
 `--repeat N` runs each throughput search N times, interleaved across engines, and keeps the run
@@ -39,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # arc1-train ids in sorted order, skipping those a depth-3 search solves at the default budget
 THROUGHPUT_TASKS = ("017c7c7b", "025d127b", "045e512c", "05269061")
 ENGINES = ["reference", "python", "engine"]   # "python": the engine without compiled twins
+OPTIONAL_ENGINES = ["nopause"]                # the engine with the garbage collector left running
 BASELINE_ROOT = ""   # --baseline-tree: a checkout whose search runs as a third engine, "baseline"
 
 
@@ -82,6 +86,8 @@ def _run(job: dict) -> dict:
         sys.path.insert(0, job["root"])
     if job["engine"] == "python":
         os.environ["MECHACODER_SOAR_COMPILED"] = "0"   # read when the DSL is first imported, just below
+    if job["engine"] == "nopause":
+        os.environ["MECHACODER_SOAR_GC_PAUSE"] = "0"
     from mechacoder_soar.arc import load_suite
     from mechacoder_soar.library_search.search import SearchConfig
 
@@ -97,7 +103,8 @@ def _run(job: dict) -> dict:
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {**{k: job[k] for k in ("engine", "task", "suite")}, "depth": cfg.max_depth,
             "n_evaluated": res.n_evaluated, "wall_s": wall, "cpu_s": cpu, "warm_up_s": warm_up_s,
-            "twins": getattr(sys.modules.get("mechacoder_soar.library_search.compiled"), "ENABLED", False), "solved": res.solved,
+            "twins": getattr(sys.modules.get("mechacoder_soar.library_search.compiled"), "ENABLED", False),
+            "gc_pause": getattr(sys.modules.get("mechacoder_soar.library_search.gc_pause"), "ENABLED", False), "solved": res.solved,
             "exhausted": res.exhausted, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "candidates": [[c.steps, c.test_outputs] for c in res.candidates]}
 
@@ -183,6 +190,16 @@ def profile(budget: int, depth: int, tasks: tuple[str, ...], top: int) -> list[t
     return [(k, v / total) for k, v in groups.most_common()] + [(k, v / total) for k, v in shares.most_common(top)]
 
 
+def long_search(seconds: float, task: str) -> dict:
+    """One depth-4 search of `task` per engine for `seconds` of wall time at the default caps, one
+    process at a time: how many programs, how fast, and the peak RSS the caps allow."""
+    jobs = [{"engine": e, "task": task, "suite": "arc1-train",
+             "config": {"max_depth": 4, "budget": 10 ** 9, "time_limit_s": seconds, "stop_after_solutions": 0}}
+            for e in ENGINES]
+    return {r["engine"]: {"programs": r["n_evaluated"], "per_cpu_s": r["n_evaluated"] / r["cpu_s"],
+                          "peak_rss_mib": r["peak_rss_mib"]} for r in _pool_map(jobs, 1)}
+
+
 def train_solved(times: list[float], limit: int, workers: int) -> dict:
     from mechacoder_soar.arc.protocol import select_task_ids
 
@@ -208,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tasks", type=int, default=len(THROUGHPUT_TASKS), help="throughput tasks (first N of the fixed set)")
     ap.add_argument("--dev-tasks", type=int, default=0, metavar="N", help="also throughput on the first N "
                     "arc1-train:transfer tasks (solved or not; first depth only)")
+    ap.add_argument("--long-search", type=float, default=0, metavar="S", help="also one depth-4 search of "
+                    "--long-task per engine for S seconds (programs, programs per CPU second, peak RSS)")
+    ap.add_argument("--long-task", default="045e512c", choices=THROUGHPUT_TASKS, help="the task for --long-search")
     ap.add_argument("--times", default="10", help="seconds per task for train-solved, comma-separated (e.g. 10,60); empty: skip")
     ap.add_argument("--limit", type=int, default=10, help="arc1-train:transfer tasks for train-solved (first N sorted)")
     ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
@@ -220,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.engines:
         wanted = [e for e in a.engines.split(",") if e]
-        unknown = [e for e in wanted if e not in ENGINES]
+        unknown = [e for e in wanted if e not in ENGINES + OPTIONAL_ENGINES]
         if unknown or not wanted:
-            ap.error(f"--engines: unknown {unknown or a.engines!r}; choose from {ENGINES} (and --baseline-tree)")
+            ap.error(f"--engines: unknown {unknown or a.engines!r}; choose from {ENGINES + OPTIONAL_ENGINES} "
+                     "(and --baseline-tree)")
         ENGINES[:] = wanted
     global BASELINE_ROOT
     if a.baseline_tree:
@@ -230,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--baseline-tree {a.baseline_tree!r} has no mechacoder_soar/library_search")
         BASELINE_ROOT = os.path.abspath(a.baseline_tree)
         ENGINES.append("baseline")
-    if (a.budget < 1 or a.limit < 0 or a.workers < 1 or a.repeat < 1 or a.dev_tasks < 0
+    if (a.budget < 1 or a.limit < 0 or a.workers < 1 or a.repeat < 1 or a.dev_tasks < 0 or a.long_search < 0
             or not 1 <= a.tasks <= len(THROUGHPUT_TASKS)):
-        ap.error(f"need --budget >= 1, --limit >= 0, --dev-tasks >= 0, --workers >= 1, --repeat >= 1, "
+        ap.error(f"need --budget >= 1, --limit >= 0, --dev-tasks >= 0, --long-search >= 0, --workers >= 1, --repeat >= 1, "
                  f"1 <= --tasks <= {len(THROUGHPUT_TASKS)}")
     if a.profile:
         for name, share in profile(a.budget, int(a.depths.split(",")[0]), THROUGHPUT_TASKS[: a.tasks], a.profile):
@@ -249,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         report["throughput_dev"] = throughput(a.budget, [int(a.depths.split(",")[0])], dev, a.repeat)
     report["load_avg_1m_at_end"] = os.getloadavg()[0]
     print(json.dumps(report["throughput"]), file=sys.stderr, flush=True)   # kept should a later part fail
+    if a.long_search:
+        report["long_search"] = long_search(a.long_search, a.long_task)
     times = [float(t) for t in a.times.split(",") if t.strip()]
     if times:
         report["train_solved"] = train_solved(times, a.limit, a.workers)
@@ -261,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
                                        f"{s[e]['peak_rss_mib']:.0f} MiB)" for e in ENGINES))
         print("  " + ", ".join(f"{k} {v:.2f}" for k, v in s.items() if k.startswith("ratio_"))
               + f", same candidates (every engine vs {ENGINES[0]}) {s['same_candidates']}")
+    for e, r in report.get("long_search", {}).items():
+        print(f"long search ({a.long_search:g} s, depth 4, {a.long_task}): {e} {r['programs']:,} programs, "
+              f"{r['per_cpu_s']:.0f}/cpu-s, peak RSS {r['peak_rss_mib']:.0f} MiB")
     for t, s in report.get("train_solved", {}).items():
         print(f"train-solved at {t}/task on arc1-train:transfer: "
               + ", ".join(f"{e} {s[e]['solved']}/{s[e]['tasks']}" for e in ENGINES))

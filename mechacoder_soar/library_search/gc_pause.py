@@ -9,16 +9,19 @@ every `COLLECT_EVERY` programs (`Engine.evaluate`), which frees those cycles whi
 
 The pause is process-wide and counted: searches running at once in several threads share one pause,
 and automatic collection resumes when the last of them ends, and only if it was on when the first
-began.
+began. `MECHACODER_SOAR_GC_PAUSE=0` leaves the collector alone (the search-speed benchmark's
+"nopause" engine).
 """
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from contextlib import contextmanager
 from typing import Iterator
 
 COLLECT_EVERY = 10_000    # programs evaluated between two collections of the young generations
+ENABLED = os.environ.get("MECHACODER_SOAR_GC_PAUSE", "1") != "0"
 
 _lock = threading.Lock()
 _depth = 0
@@ -29,6 +32,9 @@ _was_enabled = False
 def paused_gc() -> Iterator[None]:
     """Automatic cyclic collection off inside the block (see the module docstring)."""
     global _depth, _was_enabled
+    if not ENABLED:
+        yield
+        return
     with _lock:
         if _depth == 0:
             _was_enabled = gc.isenabled()

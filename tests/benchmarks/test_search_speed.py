@@ -24,20 +24,21 @@ def test_profile_shares_cover_the_whole_search():
         dict(groups).get("all: primitive and helper bodies", 0) > 0
 
 
-def test_the_python_engine_runs_without_compiled_twins_and_finds_the_same():
-    """The "python" engine's process has the twins switched off, and at an equal program count it
-    returns exactly what the engine with twins returns (run as the benchmark runs them: each in a
+def test_the_python_and_nopause_engines_switch_one_thing_off_and_find_the_same():
+    """The "python" engine's process has the twins switched off, the "nopause" engine's the garbage
+    collector pause, and at an equal program count both return exactly what the engine returns (run as the benchmark runs them: each in a
     fresh spawned process, which needs the benchmark importable by name)."""
     job = {"task": ss.THROUGHPUT_TASKS[0], "suite": "arc1-train",
            "config": {"max_depth": 2, "budget": 150, "time_limit_s": 600, "stop_after_solutions": 0}}
     code = ("import json, sys; sys.path.insert(0, 'benchmarks'); import search_speed as ss; "
-            f"print(json.dumps(ss._pool_map([{{**{job!r}, 'engine': e}} for e in ('python', 'engine')], 2)))")
+            f"print(json.dumps(ss._pool_map([{{**{job!r}, 'engine': e}} for e in ('python', 'nopause', 'engine')], 2)))")
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(root)})
     assert out.returncode == 0, out.stderr[-2000:]
-    py, eng = json.loads(out.stdout.strip().splitlines()[-1])
-    assert py["twins"] is False and eng["twins"] is compiled.ENABLED
-    assert py["n_evaluated"] == eng["n_evaluated"] == 150
-    assert py["candidates"] == eng["candidates"]
+    py, nopause, eng = json.loads(out.stdout.strip().splitlines()[-1])
+    assert py["twins"] is False and eng["twins"] is compiled.ENABLED and py["gc_pause"] and eng["gc_pause"]
+    assert nopause["gc_pause"] is False and nopause["twins"] is compiled.ENABLED
+    assert py["n_evaluated"] == nopause["n_evaluated"] == eng["n_evaluated"] == 150
+    assert py["candidates"] == nopause["candidates"] == eng["candidates"]
     assert py["warm_up_s"] > 0 and eng["warm_up_s"] > 0

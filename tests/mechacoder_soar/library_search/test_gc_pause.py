@@ -75,3 +75,11 @@ def test_the_young_generations_are_collected_every_so_many_programs(monkeypatch)
     monkeypatch.setattr(engine, "collect_young", lambda: calls.append(1))
     search([([[1, 2]], [[2, 1]])], [[[3, 4]]], SearchConfig(budget=50, stop_after_solutions=0))
     assert len(calls) == 5
+
+
+def test_switched_off_by_the_environment_it_leaves_the_collector_alone(monkeypatch):
+    from mechacoder_soar.library_search import gc_pause
+
+    monkeypatch.setattr(gc_pause, "ENABLED", False)
+    with paused_gc():
+        assert gc.isenabled()
