@@ -62,3 +62,13 @@ def plain_ints(*values: Any) -> bool:
         if not isinstance(v, _INTS):
             return False
     return True
+
+
+def kernel_grid(g: Any, *settings: Any) -> np.ndarray | None:
+    """`g` as the C-ordered int64 2-D array every kernel is compiled for (one signature each), or
+    None where a twin must fall back to its Python helper: another dtype or rank, or a setting that
+    is not an integer (`plain_ints`)."""
+    g = np.asarray(g)
+    if g.dtype != np.int64 or g.ndim != 2 or not plain_ints(*settings):
+        return None
+    return np.ascontiguousarray(g)

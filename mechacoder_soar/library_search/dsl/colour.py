@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel, plain_ints
+from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, output_colours, same_shapes
 
@@ -154,10 +154,10 @@ def _components_kernel(g, diag, multicolour, bg):
 
 
 def _components_twin(g, conn, multicolour, bg):
-    g = np.asarray(g)
-    if g.dtype != np.int64 or g.ndim != 2 or not plain_ints(conn, multicolour, bg):
+    k = kernel_grid(g, conn, multicolour, bg)
+    if k is None:
         return _components(g, conn, multicolour, bg)
-    g = np.ascontiguousarray(g)
+    g = k
     cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
     w = g.shape[1]
     ys, xs = (cells // w).tolist(), (cells % w).tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel, plain_ints
+from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, same_shapes
 
@@ -53,10 +53,8 @@ def _outside_kernel(g, bg):
 
 
 def _outside_twin(g, bg):
-    g = np.asarray(g)
-    if g.dtype != np.int64 or g.ndim != 2 or not plain_ints(bg):
-        return _outside(g, bg)
-    return _outside_kernel(np.ascontiguousarray(g), int(bg))
+    k = kernel_grid(g, bg)
+    return _outside(g, bg) if k is None else _outside_kernel(k, int(bg))
 
 
 mark_compiled(_outside, _outside_twin)
@@ -165,13 +163,14 @@ _DIR_ARRAYS: dict[tuple, np.ndarray] = {}   # rays' few direction lists, as the 
 
 
 def _shoot_twin(g, dirs, stop, colour, bg):
-    if g.dtype != np.int64 or not plain_ints(stop, colour, bg):
+    k = kernel_grid(g, stop, colour, bg)
+    if k is None:
         return _shoot(g, dirs, stop, colour, bg)
     key = tuple(dirs)
     d = _DIR_ARRAYS.get(key)
     if d is None:
         d = _DIR_ARRAYS[key] = np.array(dirs, dtype=np.int64).reshape(-1, 2)
-    return _shoot_kernel(np.ascontiguousarray(g), d, bool(stop), int(colour), int(bg))
+    return _shoot_kernel(k, d, bool(stop), int(colour), int(bg))
 
 
 mark_compiled(_shoot, _shoot_twin)
@@ -256,9 +255,8 @@ def _join_lines_kernel(g, diagonal, bg):
 
 
 def _join_lines_twin(g, diagonal, bg):
-    if g.dtype != np.int64 or not plain_ints(diagonal, bg):
-        return _join_lines(g, diagonal, bg)
-    return _join_lines_kernel(np.ascontiguousarray(g), bool(diagonal), int(bg))
+    k = kernel_grid(g, diagonal, bg)
+    return _join_lines(g, diagonal, bg) if k is None else _join_lines_kernel(k, bool(diagonal), int(bg))
 
 
 mark_compiled(_join_lines, _join_lines_twin)

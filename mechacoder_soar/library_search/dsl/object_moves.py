@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel, plain_ints
+from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, same_shapes
 from .colour import _components, _components_kernel
@@ -152,10 +152,10 @@ def _transform_kernel(g, cells, starts, op, bg):
 
 
 def _transform_twin(g, op, conn, multicolour, bg):
-    g = np.asarray(g)
-    if g.dtype != np.int64 or g.ndim != 2 or op not in OPS or not plain_ints(conn, multicolour, bg):
+    k = kernel_grid(g, conn, multicolour, bg)
+    if k is None or op not in OPS:
         return _transform_each(g, op, conn, multicolour, bg)
-    g = np.ascontiguousarray(g)
+    g = k
     cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
     out, ok = _transform_kernel(g, cells, starts, OPS.index(op), int(bg))
     if not ok:
@@ -224,11 +224,10 @@ _STEPS = {"down": (1, 0), "up": (-1, 0), "right": (0, 1), "left": (0, -1)}
 
 
 def _slide_twin(g, direction, conn, multicolour, bg, fixed):
-    g = np.asarray(g)
-    if (g.dtype != np.int64 or g.ndim != 2 or direction not in _STEPS
-            or not plain_ints(conn, multicolour, bg, fixed)):
+    k = kernel_grid(g, conn, multicolour, bg, fixed)
+    if k is None or direction not in _STEPS:
         return _slide_each(g, direction, conn, multicolour, bg, fixed)
-    g = np.ascontiguousarray(g)
+    g = k
     cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
     dy, dx = _STEPS[direction]
     return _slide_kernel(g, cells, starts, dy, dx, int(bg), int(fixed))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel, plain_ints
+from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, input_colours, same_shapes, vanishing_colours
 
@@ -238,9 +238,10 @@ def _periodic_kernel(g, mask):
 
 
 def _repair_twin(g, mode, mask):
-    if g.dtype != np.int64 or not plain_ints(mask) or mode not in MODES:
+    k = kernel_grid(g, mask)
+    if k is None or mode not in MODES:
         return _repair(g, mode, mask)
-    g = np.ascontiguousarray(g)   # one compiled signature per kernel: C-ordered int64
+    g = k
     if mode == "periodic":
         if g.min() < 0 or g.max() >= 99:   # _periodic's class check reads colours 0..98 only
             return _repair(g, mode, mask)
