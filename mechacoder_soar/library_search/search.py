@@ -219,7 +219,7 @@ def search_shard(train_pairs: Sequence, test_inputs: Sequence, config: SearchCon
     """One search (or one worker's share of it); the engine holds what it found."""
     eng = Engine(train_pairs, test_inputs, config)
     eng.seen.add(b"".join(eng.root[1]))
-    with paused_gc():
+    with paused_gc():   # frontier workers call this directly; within `search` the pauses nest
         return _UniformCost(eng, _StepOrders(order, config, prior, step_prior), extra_programs, shard).run()
 
 
