@@ -181,47 +181,55 @@ class Engine:
 
     def _run(self, name: str, pkey, params: dict, a: np.ndarray, k: bytes) -> list:
         """The cache entry of primitive `name` with `params` on grid `a` (digest `k`):
-        [raw output, validated (grid, digest) or _UNSET, ...], or _FAILED when it raised."""
+        [raw output, validated (grid, digest) or _UNSET], or _FAILED when it raised."""
         ck = (name, pkey, k)
         entry = self._cache.get(ck)
-        if entry is None:
-            try:
-                raw = PRIMITIVES[name].fn(a, **params)
-                entry = [raw, _UNSET]
-                size = _ENTRY_OVERHEAD + getattr(raw, "nbytes", 0)
-            except Exception:
-                entry, size = _FAILED, _ENTRY_OVERHEAD
-            if self._cache_bytes + size > self.config.max_cache_bytes:
-                self._cache.clear()
-                self._cache_bytes = 0
-            self._cache[ck] = entry
-            self._cache_bytes += size
+        return self._miss(ck, name, params, a) if entry is None else entry
+
+    def _miss(self, ck: tuple, name: str, params: dict, a: np.ndarray) -> list:
+        """Run a step not in the cache and file its entry (the cache is emptied when full)."""
+        try:
+            raw = PRIMITIVES[name].fn(a, **params)
+            entry = [raw, _UNSET]
+            size = _ENTRY_OVERHEAD + getattr(raw, "nbytes", 0)
+        except Exception:
+            entry, size = _FAILED, _ENTRY_OVERHEAD
+        if self._cache_bytes + size > self.config.max_cache_bytes:
+            self._cache.clear()
+            self._cache_bytes = 0
+        self._cache[ck] = entry
+        self._cache_bytes += size
         return entry
 
-    def _step_result(self, name: str, pkey, params: dict, a: np.ndarray, k: bytes) -> tuple[np.ndarray, bytes] | None:
-        """What `apply_step` would give (None: it raised or is no 1..30-sided grid), with its digest."""
-        entry = self._run(name, pkey, params, a, k)
-        if entry is _FAILED:
-            return None
-        if entry[1] is _UNSET:
-            try:
-                r = valid_result(entry[0])
-            except Exception:
-                r = None
-            entry[1] = None if r is None else (r, grid_digest(r))
+    @staticmethod
+    def _validate(entry: list) -> tuple[np.ndarray, bytes] | None:
+        """Validate a cached raw output once: (grid, digest), or None where it is no 1..30-sided grid."""
+        try:
+            r = valid_result(entry[0])
+        except Exception:
+            r = None
+        entry[1] = None if r is None else (r, grid_digest(r))
         return entry[1]
 
     def apply(self, step: Step, frame: Frame) -> Frame | None:
-        """`step` on every grid of `frame`; None as soon as it fails on one."""
+        """`step` on every grid of `frame`; None as soon as it fails on one. (The hot path of the
+        search: the cache lookup is inlined here.)"""
         name, params = step
         pkey = self.pkey(params)
+        cache = self._cache
         out, keys = [], []
         for a, k in zip(*frame):
-            hit = self._step_result(name, pkey, params, a, k)
-            if hit is None:
+            ck = (name, pkey, k)
+            entry = cache.get(ck)
+            if entry is None:
+                entry = self._miss(ck, name, params, a)
+            r = entry[1]   # _FAILED's is None
+            if r is _UNSET:
+                r = self._validate(entry)
+            if r is None:
                 return None
-            out.append(hit[0])
-            keys.append(hit[1])
+            out.append(r[0])
+            keys.append(r[1])
         return tuple(out), tuple(keys)
 
     def run_from(self, frame: Frame | None, steps: Iterable[Step]) -> Frame | None:
@@ -264,9 +272,8 @@ class Engine:
         pairs = list(zip(state[: self.n_train], self.outs))
         try:
             if getattr(prim.infer, "shares_runs", False):
-                digests = {id(a): k for a, k in zip(state, keys)}
                 limit = {"limit": self.config.max_params_per_step} if getattr(prim.infer, "takes_limit", False) else {}
-                params = prim.infer(pairs, run=lambda p, a: self._run_for_infer(name, p, a, digests), **limit)
+                params = prim.infer(pairs, run=self._runner(name, frame), **limit)
             else:
                 params = prim.infer(pairs)
             params = list(params)[: self.config.max_params_per_step]
@@ -277,14 +284,25 @@ class Engine:
         self._inferred[ik] = params
         return params
 
-    def _run_for_infer(self, name: str, params: dict, a: np.ndarray, digests: dict[int, bytes]):
-        k = digests.get(id(a))
-        if k is None:   # not one of the frame's grids: nothing to share
-            return PRIMITIVES[name].fn(a, **params)
-        entry = self._run(name, self.pkey(params), params, a, k)
-        if entry is _FAILED:
-            raise ValueError(f"{name} failed on this grid")
-        return entry[0]
+    def _runner(self, name: str, frame: Frame):
+        """`run(params, grid)` for inference on the frame's grids: their runs go through the step
+        cache, so the settings inference tries first are done when the search applies them."""
+        digests = {id(a): k for a, k in zip(*frame)}
+        fn, cache, pkey, miss = PRIMITIVES[name].fn, self._cache, self.pkey, self._miss
+
+        def run(params: dict, a: np.ndarray):
+            k = digests.get(id(a))
+            if k is None:   # not one of the frame's grids: nothing to share
+                return fn(a, **params)
+            ck = (name, pkey(params), k)
+            entry = cache.get(ck)
+            if entry is None:
+                entry = miss(ck, name, params, a)
+            if entry is _FAILED:
+                raise ValueError(f"{name} failed on this grid")
+            return entry[0]
+
+        return run
 
     def retemplate(self, prog: Sequence[Step], steps_to_refit: Iterable[int]) -> list[Step] | None:
         """`prog` with the parameters of the given steps re-inferred on *this* task (first inferred

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import compiled
 from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, output_colours, same_shapes
@@ -235,10 +236,46 @@ def apply_legend(grid, direction="rl", bg=0):
 # ---------------------------------------------------------------- parameter inference
 
 
+@kernel
+def _colour_table_kernel(a, b, table):
+    # what each colour 0..9 of `a` becomes in `b`, added to `table` (-1: not seen yet); 0 on the
+    # first cell that contradicts it, -1 on a colour outside 0..9, 1 otherwise
+    h, w = a.shape
+    for y in range(h):
+        for x in range(w):
+            u, v = a[y, x], b[y, x]
+            if u < 0 or u > 9 or v < 0 or v > 9:
+                return -1
+            if table[u] < 0:
+                table[u] = v
+            elif table[u] != v:
+                return 0
+    return 1
+
+
+def _colour_table(pairs: Pairs) -> list[int] | None:
+    """The colour each input colour becomes, one pair at a time, stopping at the first contradiction
+    (most calls: the search asks this of every node whose shapes match the outputs). [] for a
+    contradiction; None where the kernel does not apply (colours outside 0..9, another dtype)."""
+    table = np.full(10, -1, dtype=np.int64)
+    for a, b in pairs:
+        ka, kb = kernel_grid(a), kernel_grid(b)
+        if ka is None or kb is None:
+            return None
+        found = _colour_table_kernel(ka, kb, table)
+        if found <= 0:
+            return None if found < 0 else []
+    return table.tolist()
+
+
 def infer_colour_map(pairs: Pairs) -> list[dict]:
     """A cell-wise colour map consistent with every pair (same shapes); identity entries dropped."""
     if not pairs or not same_shapes(pairs):
         return []
+    table = _colour_table(pairs) if compiled.ENABLED else None
+    if table is not None:
+        mapping = [[x, y] for x, y in enumerate(table) if y >= 0 and y != x]
+        return [{"mapping": mapping}] if mapping else []
     small = all(a.dtype == b.dtype == np.int64 for a, b in pairs)
     if small:
         a_all = np.concatenate([a.ravel() for a, _ in pairs])

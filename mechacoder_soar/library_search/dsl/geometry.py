@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..compiled import kernel, kernel_grid
+from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options
 
 
@@ -134,13 +135,39 @@ def remove_border(grid):
     return g[1:-1, 1:-1]
 
 
+def _run_starts(g):
+    # the first row of each run of identical adjacent rows
+    return [0] + [i for i in range(1, g.shape[0]) if not np.array_equal(g[i], g[i - 1])]
+
+
 def dedup_rows_cols(grid):
     # collapse runs of identical adjacent rows, then of identical adjacent columns
     g = np.asarray(grid)
-    keep_r = [0] + [i for i in range(1, g.shape[0]) if not np.array_equal(g[i], g[i - 1])]
-    g = g[keep_r]
-    keep_c = [0] + [j for j in range(1, g.shape[1]) if not np.array_equal(g[:, j], g[:, j - 1])]
-    return g[:, keep_c]
+    g = g[_run_starts(g)]
+    return g[:, _run_starts(g.T)]
+
+
+@kernel
+def _run_starts_kernel(g):
+    h, w = g.shape
+    keep = np.empty(h, dtype=np.int64)
+    keep[0] = 0
+    n = 1
+    for i in range(1, h):
+        for j in range(w):
+            if g[i, j] != g[i - 1, j]:
+                keep[n] = i
+                n += 1
+                break
+    return keep[:n]
+
+
+def _run_starts_twin(g):
+    k = kernel_grid(g)
+    return _run_starts(g) if k is None or k.shape[0] == 0 else _run_starts_kernel(k)
+
+
+mark_compiled(_run_starts, _run_starts_twin)
 
 
 def take_half(grid, which="top"):
@@ -268,7 +295,7 @@ register(crop_to_colour, category="geometry", cost=1.1, space=_crop_colour_space
          description="Crop to the bounding box of one colour (e.g. a frame or marker), optionally keeping only what is inside its rim.")
 register(remove_border, category="geometry", cost=1.2,
          description="Remove the outermost frame of cells (first/last row and column).")
-register(dedup_rows_cols, category="geometry", cost=1.2,
+register(dedup_rows_cols, category="geometry", cost=1.2, helpers=[_run_starts],
          description="Collapse runs of identical adjacent rows and columns into one, leaving the compressed pattern.")
 register(take_half, category="geometry", cost=1.2, out_shape=_half_shape,
          space=[{"which": w} for w in ("top", "bottom", "left", "right")],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, cached, mark_cacheable, register
+from ..compiled import kernel, kernel_grid
+from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, output_colours
 
 
@@ -125,6 +126,15 @@ def select_cell(grid, parts="sep", which="most_filled", bg=0):
     raise ValueError(f"unknown choice {which!r}")
 
 
+def _majority(c, bg):
+    # the most common non-background colour of a cell (the smallest of any tied), bg where none
+    v = c[c != bg]
+    if len(v) == 0:
+        return bg
+    vals, counts = np.unique(v, return_counts=True)
+    return vals[np.argmax(counts)]
+
+
 def cells_summary(grid, bg=0):
     # each separator-delimited cell becomes one pixel: its most common non-background colour
     g = np.asarray(grid)
@@ -134,11 +144,33 @@ def cells_summary(grid, bg=0):
     out = np.full((len(cells), len(cells[0])), bg, dtype=g.dtype)
     for i, row in enumerate(cells):
         for j, c in enumerate(row):
-            v = c[c != bg]
-            if len(v):
-                vals, counts = np.unique(v, return_counts=True)
-                out[i, j] = vals[np.argmax(counts)]
+            out[i, j] = _majority(c, bg)
     return out
+
+
+@kernel
+def _majority_kernel(c, bg):
+    # -1 where a non-background colour is outside 0..63 (the caller counts the Python way)
+    counts = np.zeros(64, dtype=np.int64)
+    for v in c.ravel():
+        if v != bg:
+            if v < 0 or v > 63:
+                return -1
+            counts[v] += 1
+    best = bg
+    for v in range(64):
+        if counts[v] > 0 and (best == bg or counts[v] > counts[best]):
+            best = v
+    return best
+
+
+def _majority_twin(c, bg):
+    k = kernel_grid(c, bg)
+    found = -1 if k is None else _majority_kernel(k, int(bg))
+    return _majority(c, bg) if found < 0 else found
+
+
+mark_compiled(_majority, _majority_twin)
 
 
 def remove_separators(grid):
@@ -213,7 +245,7 @@ register(cells_overlay, category="partition", cost=1.0, space=_overlay_filter, h
          description="Split the grid into equal cells (by separator lines or halves/thirds) and overlay them: AND/OR/XOR/NOR of their filled cells in one colour, or stack them.")
 register(select_cell, category="partition", cost=1.1, space=_select_space, helpers=[_split], out_shape=_cell_shape,
          description="Split the grid into cells by separator lines (or equal parts) and pick one: most/least filled, most colours, the odd one out...")
-register(cells_summary, category="partition", cost=1.2, helpers=[_split],
+register(cells_summary, category="partition", cost=1.2, helpers=[_split, _majority],
          space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],
          description="Split the grid by separator lines and summarise each cell as one pixel of its main colour.")
 register(remove_separators, category="partition", cost=1.3, helpers=[_split],

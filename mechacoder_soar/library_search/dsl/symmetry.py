@@ -12,10 +12,9 @@ from ._infer import bg_options, input_colours, same_shapes, vanishing_colours
 MODES = ("lr", "ud", "both", "rot4", "diag", "periodic")
 
 
-def symmetrize(grid, mode="lr", bg=0):
-    # fill background cells from the grid's mirror images (the union of all symmetric copies)
-    # the views are made only for the mode asked for
-    g = np.asarray(grid)
+def _mirror_fill(g, mode, bg):
+    # background cells take the first non-background value among the grid's mirror images (the
+    # union of all symmetric copies); the views are made only for the mode asked for
     views = {"lr": lambda: [g[:, ::-1]], "ud": lambda: [g[::-1]],
              "both": lambda: [g[:, ::-1], g[::-1], g[::-1, ::-1]], "diag": lambda: [g.T],
              "rot4": lambda: [np.rot90(g, 1), np.rot90(g, 2), np.rot90(g, 3)],
@@ -28,6 +27,61 @@ def symmetrize(grid, mode="lr", bg=0):
         m = (out == bg) & (v != bg)
         out[m] = v[m]
     return out
+
+
+def symmetrize(grid, mode="lr", bg=0):
+    # fill background cells from the grid's mirror images (the union of all symmetric copies)
+    return _mirror_fill(np.asarray(grid), mode, bg)
+
+
+# _mirror_fill's views as the kernel walks them: 0 left-right, 1 up-down, 2 half turn, 3 transpose,
+# 4 quarter turn, 5 three quarter turns, 6 anti-transpose; and whether the mode needs a square grid
+_VIEWS = {"lr": ((0,), False), "ud": ((1,), False), "both": ((0, 1, 2), False), "diag": ((3,), True),
+          "rot4": ((4, 2, 5), True), "all": ((0, 1, 2, 3, 4, 5, 6), True)}
+_VIEW_ARRAYS = {mode: (np.array(codes, dtype=np.int64), square) for mode, (codes, square) in _VIEWS.items()}
+
+
+@kernel
+def _mirror_fill_kernel(g, codes, bg):
+    h, w = g.shape
+    out = g.copy()
+    for y in range(h):
+        for x in range(w):
+            if out[y, x] != bg:
+                continue
+            for c in codes:
+                if c == 0:
+                    v = g[y, w - 1 - x]
+                elif c == 1:
+                    v = g[h - 1 - y, x]
+                elif c == 2:
+                    v = g[h - 1 - y, w - 1 - x]
+                elif c == 3:
+                    v = g[x, y]
+                elif c == 4:
+                    v = g[x, w - 1 - y]
+                elif c == 5:
+                    v = g[h - 1 - x, y]
+                else:
+                    v = g[h - 1 - x, w - 1 - y]
+                if v != bg:
+                    out[y, x] = v
+                    break
+    return out
+
+
+def _mirror_fill_twin(g, mode, bg):
+    views = _VIEW_ARRAYS.get(mode) if isinstance(mode, str) else None
+    k = kernel_grid(g, bg)
+    if views is None or k is None:
+        return _mirror_fill(g, mode, bg)
+    codes, square = views
+    if square and k.shape[0] != k.shape[1]:
+        raise ValueError("symmetry needs a square grid")
+    return _mirror_fill_kernel(k, codes, int(bg))
+
+
+mark_compiled(_mirror_fill, _mirror_fill_twin)
 
 
 def _repair(g, mode, mask):
@@ -308,7 +362,7 @@ def _crop_space(pairs: Pairs) -> list[dict]:
     return [{"mode": m, "mask": c} for c in masks[:2] for m in MODES]
 
 
-register(symmetrize, category="symmetry", cost=1.2,
+register(symmetrize, category="symmetry", cost=1.2, helpers=[_mirror_fill],
          space=lambda pairs: [] if not same_shapes(pairs) else [
              {"mode": m, "bg": b} for b in bg_options(pairs) for m in ("lr", "ud", "both", "diag", "rot4", "all")],
          keeps_shape=True,
