@@ -28,7 +28,11 @@ ENABLED = (os.environ.get("MECHACODER_SOAR_COMPILED", "1") != "0"
 
 
 class Kernel:
-    """A function compiled by `numba.njit` on its first call (nopython mode, cached on disk)."""
+    """A function compiled by `numba.njit` on its first call (nopython mode, cached on disk).
+
+    Once compiled, the module-level name the kernel was defined under is rebound to numba's
+    dispatcher, so the twins that call it by that name skip this wrapper (a Python call frame on
+    every one of hundreds of thousands of calls per search)."""
 
     __slots__ = ("py", "_jit")
 
@@ -43,6 +47,9 @@ class Kernel:
                 self._jit = numba.njit(cache=True, nogil=True)(self.py)
             except RuntimeError:   # no writable cache location (a read-only install): compile per process
                 self._jit = numba.njit(nogil=True)(self.py)
+            module = self.py.__globals__
+            if module.get(self.py.__name__) is self:
+                module[self.py.__name__] = self._jit
         return self._jit(*args)
 
 

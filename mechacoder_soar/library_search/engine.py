@@ -40,7 +40,7 @@ def grid_digest(a: np.ndarray) -> bytes:
     an adversary's), and 128 bits keep accidental collisions out of reach (~n^2 / 2^129 for n grids)."""
     if a.dtype != np.int64:
         a = a.astype(np.int64)
-    return xxh3_128_digest(a.tobytes(), seed=(a.shape[0] << 32) | a.shape[1])
+    return xxh3_128_digest(a if a.flags.c_contiguous else a.tobytes(), seed=(a.shape[0] << 32) | a.shape[1])
 
 
 _SCALARS = {int, float, str, bool, type(None)}

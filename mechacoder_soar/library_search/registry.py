@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+from xxhash import xxh3_128_digest
 
 from . import compiled
 
@@ -78,18 +79,22 @@ _MEMO_MAX = 1024   # entries per helper before its cache is cleared (bounds memo
                   # and its components are ~100 kB; hits come from nearby nodes anyway)
 
 
+def array_key(a: np.ndarray) -> tuple:
+    """A memo key for an array: shape, dtype and a 128-bit XXH3 digest of its cells (hashing the
+    bytes of a 30x30 grid as a dict key costs several times the digest; collisions are out of
+    reach as in `engine.grid_digest`)."""
+    return a.shape, a.dtype.str, xxh3_128_digest(a if a.flags.c_contiguous else a.tobytes())
+
+
 def _memo_key(args: tuple, kwargs: dict) -> tuple:
     if not kwargs:   # the usual call: positional arguments only (a loop: cheaper than a generator)
         key = []
         for a in args:
-            key.append((a.shape, a.dtype.str, a.tobytes()) if type(a) is np.ndarray else a)
+            key.append(array_key(a) if type(a) is np.ndarray else a)
         return tuple(key)
     key: list = []
     for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
-        if isinstance(a, np.ndarray):
-            key.append((a.shape, a.dtype.str, a.tobytes()))
-        else:
-            key.append(a)
+        key.append(array_key(a) if isinstance(a, np.ndarray) else a)
     return tuple(key) + tuple(sorted(kwargs))
 
 

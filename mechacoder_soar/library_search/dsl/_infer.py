@@ -5,7 +5,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..registry import Pairs
+from ..registry import Pairs, array_key
 
 
 def same_shapes(pairs: Pairs) -> bool:
@@ -20,7 +20,7 @@ def background(pairs: Pairs) -> int:
     Memoised on the input grids: inference asks this of the same intermediate grids repeatedly."""
     if not pairs:
         return 0
-    key = tuple((np.asarray(a).shape, np.asarray(a).tobytes()) for a, _ in pairs)
+    key = tuple([array_key(np.asarray(a)) for a, _ in pairs])
     hit = _BG_CACHE.get(key)
     if hit is None:
         if len(_BG_CACHE) > 2048:

@@ -7,7 +7,8 @@ import numpy as np
 from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, same_shapes
-from .colour import _components, _components_kernel
+from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
+from .colour import _components
 from .objects import _DEFAULT_SETTINGS
 
 
@@ -156,7 +157,7 @@ def _transform_twin(g, op, conn, multicolour, bg):
     if k is None or op not in OPS:
         return _transform_each(g, op, conn, multicolour, bg)
     g = k
-    cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
+    cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multicolour), int(bg))
     out, ok = _transform_kernel(g, cells, starts, OPS.index(op), int(bg))
     if not ok:
         raise ValueError("rotated object leaves the grid")
@@ -228,7 +229,7 @@ def _slide_twin(g, direction, conn, multicolour, bg, fixed):
     if k is None or direction not in _STEPS:
         return _slide_each(g, direction, conn, multicolour, bg, fixed)
     g = k
-    cells, starts = _components_kernel(g, conn == 8, bool(multicolour), int(bg))
+    cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multicolour), int(bg))
     dy, dx = _STEPS[direction]
     return _slide_kernel(g, cells, starts, dy, dx, int(bg), int(fixed))
 

@@ -10,7 +10,8 @@ from .. import compiled
 from ..compiled import kernel, plain_ints
 from ..registry import Pairs, cached, register
 from ._infer import bg_options, new_colours, same_shapes
-from .colour import _components, _components_kernel
+from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
+from .colour import _components
 
 SELECTORS = [
     "largest", "smallest", "unique_colour", "unique_shape", "most_colours", "bbox_largest",
@@ -205,7 +206,7 @@ def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -
     if compiled.ENABLED and plain_ints(conn, multi, bg):
         g = np.frombuffer(key, dtype=np.int64).reshape(shape)
         if g.min() >= 0 and g.max() < 63:   # colour sets are bit masks in the kernel
-            cells, starts = _components_kernel(g, conn == 8, bool(multi), int(bg))
+            cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
             return dict(zip(SELECTORS, _choices_kernel(g, cells, starts).tolist()))
     try:
         g, comps = _cached_comps(key, shape, conn, multi, bg)
@@ -353,7 +354,7 @@ class _Chosen:
         """Per component: the cells of `o` that keeping / removing / recolouring it gets right."""
         key, shape = self.keys[j]
         a = np.frombuffer(key, dtype=np.int64).reshape(shape)
-        cells, starts = _components_kernel(a, conn == 8, bool(multi), int(bg))
+        cells, starts = colour_dsl._components_kernel(a, conn == 8, bool(multi), int(bg))
         v = int(bg) if kind != "recolour" else int(col)
         return _edit_counts_kernel(a, np.ascontiguousarray(o, dtype=np.int64), cells, starts, kind == "keep",
                                    int(bg), v).tolist()
