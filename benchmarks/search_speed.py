@@ -113,8 +113,13 @@ def _pool_map(jobs: list[dict], workers: int) -> list[dict]:
     for j in jobs:
         if j["engine"] == "baseline":
             j["root"] = BASELINE_ROOT
+    out = []
     with mp.get_context("spawn").Pool(workers, maxtasksperchild=1) as pool:
-        return pool.map(_run, jobs, chunksize=1)
+        for i, r in enumerate(pool.imap(_run, jobs, chunksize=1), 1):   # in job order, as they finish
+            out.append(r)
+            print(f"[{i}/{len(jobs)}] {r['engine']} {r['task']} depth {r['depth']}: {r['n_evaluated']} programs "
+                  f"in {r['cpu_s']:.1f} CPU s", file=sys.stderr, flush=True)
+    return out
 
 
 def _fastest(rows: list[dict]) -> list[dict]:

@@ -179,15 +179,10 @@ class Engine:
         hit = _COST_CACHE.get(k)
         return hit if hit is not None else params_cost(params)
 
-    def _run(self, name: str, pkey, params: dict, a: np.ndarray, k: bytes) -> list:
-        """The cache entry of primitive `name` with `params` on grid `a` (digest `k`):
-        [raw output, validated (grid, digest) or _UNSET], or _FAILED when it raised."""
-        ck = (name, pkey, k)
-        entry = self._cache.get(ck)
-        return self._miss(ck, name, params, a) if entry is None else entry
-
     def _miss(self, ck: tuple, name: str, params: dict, a: np.ndarray) -> list:
-        """Run a step not in the cache and file its entry (the cache is emptied when full)."""
+        """Run primitive `name` with `params` on grid `a`, a step not in the cache under
+        ck = (name, params key, digest of a), and file its entry: [raw output, validated
+        (grid, digest) or _UNSET], or _FAILED where it raised. The cache is emptied when full."""
         try:
             raw = PRIMITIVES[name].fn(a, **params)
             entry = [raw, _UNSET]

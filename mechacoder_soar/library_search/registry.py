@@ -98,13 +98,14 @@ def _memo_key(args: tuple, kwargs: dict) -> tuple:
     return tuple(key) + tuple(sorted(kwargs))
 
 
-def mark_cacheable(helper: Callable) -> Callable:
+def mark_cacheable(helper: Callable, uses: Iterable[Callable] = ()) -> Callable:
     """Memoise `helper` (a pure function of arrays and hashables) for in-process primitive calls
-    (its compiled twin, where `mark_compiled` gave it one first). Its results are shared between
-    callers, so callers must treat them as read-only. Call it after the def (not as a decorator:
-    the helper's source is inlined verbatim into rendered programs)."""
+    (its compiled twin, where `mark_compiled` gave it one first). `uses`: the helpers it calls
+    (themselves memoised or twinned where marked). Its results are shared between callers, so
+    callers must treat them as read-only. Call it after the def (not as a decorator: the helper's
+    source is inlined verbatim into rendered programs)."""
     name = helper.__name__
-    fn = _COMPILED.get(name) or compile_source(name, textwrap.dedent(inspect.getsource(helper)))
+    fn = _COMPILED.get(name) or _compile_fast(helper, list(uses))
     cache: dict = {}
 
     def memo(*args, **kwargs):
@@ -201,8 +202,11 @@ def enum_infer(fn: Callable, space: "Sequence[dict] | Callable[[Pairs], Sequence
         scored: list[tuple] = []   # (-exact, -pixel agreement or 1.0 for a misfit, index, params)
         later: list[int] = []      # settings that cannot fit, by index
         n_exact = n_fit = 0
+        # a primitive that keeps its input's shape fits for every setting or for none
+        all_misfit = a0.shape != b0.shape if out_shape is input_shape else None
         for i, params in enumerate(settings):
-            if out_shape is not None and _cannot_fit(out_shape, params, a0, b0.shape):
+            if out_shape is not None and (all_misfit if all_misfit is not None
+                                          else _cannot_fit(out_shape, params, a0, b0.shape)):
                 later.append(i)
                 continue
             score = _score(call, params, pairs)

@@ -7,7 +7,7 @@ from itertools import permutations
 
 import numpy as np
 
-from ..registry import Pairs, cached, register
+from ..registry import Pairs, cached, mark_cacheable, register
 from ._infer import bg_options
 from .colour import _components
 from .partition import PARTS, _split
@@ -237,11 +237,9 @@ def scale_down_any(grid, ky=2, kx=2, bg=0):
     return out
 
 
-def count_fill(grid, colour=1, what="cells", h=3, w=3, order="rows", bg=0, paint=-1):
-    # count something of `colour` (-1: the rarest non-background colour) and draw that many
-    # cells of `paint` (-1: the counted colour) on an empty h x w grid, row by row or along the
-    # diagonal ("three red dots -> three red cells")
-    g = np.asarray(grid)
+def _count_of(g, colour, what, bg):
+    # (the colour counted, how many): cells or objects of `colour` (-1: the rarest non-background
+    # colour), or its cells inside the bounding box of the most common other colour (a frame)
     if colour < 0:
         cnt = np.bincount(g[g != bg].clip(0, 9), minlength=10)
         if cnt.sum() == 0:
@@ -254,7 +252,6 @@ def count_fill(grid, colour=1, what="cells", h=3, w=3, order="rows", bg=0, paint
         m = (g == colour).astype(np.int64)
         n = len(_components(m, 8, False, 0))
     elif what == "in_box":
-        # cells of `colour` inside the bounding box of the most common other colour (a frame)
         others = g[(g != colour) & (g != bg)]
         if len(others) == 0:
             raise ValueError("no frame colour")
@@ -263,6 +260,15 @@ def count_fill(grid, colour=1, what="cells", h=3, w=3, order="rows", bg=0, paint
         n = int((g[ys.min():ys.max() + 1, xs.min():xs.max() + 1] == colour).sum())
     else:
         raise ValueError(f"unknown count {what!r}")
+    return colour, n
+
+
+def count_fill(grid, colour=1, what="cells", h=3, w=3, order="rows", bg=0, paint=-1):
+    # count something of `colour` (-1: the rarest non-background colour) and draw that many
+    # cells of `paint` (-1: the counted colour) on an empty h x w grid, row by row or along the
+    # diagonal ("three red dots -> three red cells")
+    g = np.asarray(grid)
+    colour, n = _count_of(g, colour, what, bg)
     out = np.full((h, w), bg, dtype=g.dtype)
     cells = [(y, x) for y in range(h) for x in range(w)] if order == "rows" else \
         [(i, i) for i in range(min(h, w))]
@@ -271,6 +277,10 @@ def count_fill(grid, colour=1, what="cells", h=3, w=3, order="rows", bg=0, paint
     for y, x in cells[:n]:
         out[y, x] = colour if paint < 0 else paint
     return out
+
+
+# inference tries many sizes, orders and paints per grid: the count is made once for all of them
+mark_cacheable(_count_of, uses=[_components])
 
 
 def _scale_any_space(pairs: Pairs) -> list[dict]:
@@ -310,5 +320,5 @@ def _count_fill_space(pairs: Pairs) -> list[dict]:
 
 register(scale_down_any, category="geometry", cost=1.2, space=_scale_any_space,
          description="Scale the grid down by integer factors, each block becoming its non-background colour if it holds any (so single marked cells survive).")
-register(count_fill, category="objects", cost=1.3, space=_count_fill_space, helpers=[_components],
+register(count_fill, category="objects", cost=1.3, space=_count_fill_space, helpers=[_components, _count_of],
          description="Count cells or objects of a colour (optionally those inside a frame) and draw that many cells of it on a small fixed-size grid, row by row or diagonally.")
