@@ -58,6 +58,19 @@ def kernel(fn: Callable) -> Kernel:
     return Kernel(fn)
 
 
+def grid_twin(helper: Callable, kern: Kernel) -> Callable:
+    """The usual twin of a helper taking (grid, *integer settings): `kern` on the grid as
+    `kernel_grid` gives it, with the settings as Python ints; `helper` where `kernel_grid` says no."""
+    def twin(g, *settings):
+        k = kernel_grid(g, *settings)
+        if k is None:
+            return helper(g, *settings)
+        return (kern._jit or kern)(k, *[int(s) for s in settings])   # numba's dispatcher once compiled
+
+    twin.__name__ = f"{helper.__name__}_twin"
+    return twin
+
+
 _INTS = (int, np.integer)   # bool is an int
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel, kernel_grid
+from ..compiled import grid_twin, kernel, kernel_grid
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, same_shapes
 
@@ -52,12 +52,7 @@ def _outside_kernel(g, bg):
     return out
 
 
-def _outside_twin(g, bg):
-    k = kernel_grid(g, bg)
-    return _outside(g, bg) if k is None else _outside_kernel(k, int(bg))
-
-
-mark_compiled(_outside, _outside_twin)
+mark_compiled(_outside, grid_twin(_outside, _outside_kernel))
 
 
 def fill_enclosed(grid, colour=1, bg=0):

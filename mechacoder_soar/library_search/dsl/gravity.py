@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel, kernel_grid
+from ..compiled import grid_twin, kernel
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, same_shapes
 
@@ -44,12 +44,7 @@ def _fall_kernel(t, bg):
     return out
 
 
-def _fall_twin(t, bg):
-    k = kernel_grid(t, bg)
-    return _fall(t, bg) if k is None else _fall_kernel(k, int(bg))
-
-
-mark_compiled(_fall, _fall_twin)
+mark_compiled(_fall, grid_twin(_fall, _fall_kernel))
 
 
 def sort_lines(grid, axis="rows", descending=True, bg=0):

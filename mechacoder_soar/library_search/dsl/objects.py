@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import compiled
 from ..compiled import kernel, plain_ints
-from ..registry import Pairs, cached, register
+from ..registry import Pairs, cached, mark_cacheable, register
 from ._infer import bg_options, new_colours, same_shapes
 from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
 from .colour import _components
@@ -89,10 +89,19 @@ def _select(g, comps, selector, boxes=None):
     raise ValueError(f"unknown selector {selector!r}")
 
 
+def _chosen(g, selector, conn, multicolour, bg):
+    # the index of the object `selector` picks among the grid's components
+    return _select(g, _components(g, conn, multicolour, bg), selector)
+
+
+# keep, remove, recolour and crop ask the same choice of the same grids
+mark_cacheable(_chosen, uses=[_components, _select])
+
+
 def crop_object(grid, selector="largest", conn=8, multicolour=True, bg=0, isolate=False):
     g = np.asarray(grid)
     comps = _components(g, conn, multicolour, bg)
-    i = _select(g, comps, selector)
+    i = _chosen(g, selector, conn, multicolour, bg)
     ys = [p[0] for p in comps[i][1]]
     xs = [p[1] for p in comps[i][1]]
     y0, x0 = min(ys), min(xs)
@@ -107,7 +116,7 @@ def crop_object(grid, selector="largest", conn=8, multicolour=True, bg=0, isolat
 def keep_object(grid, selector="largest", conn=8, multicolour=True, bg=0):
     g = np.asarray(grid)
     comps = _components(g, conn, multicolour, bg)
-    i = _select(g, comps, selector)
+    i = _chosen(g, selector, conn, multicolour, bg)
     out = np.full_like(g, bg)
     for y, x in comps[i][1]:
         out[y, x] = g[y, x]
@@ -117,7 +126,7 @@ def keep_object(grid, selector="largest", conn=8, multicolour=True, bg=0):
 def remove_object(grid, selector="largest", conn=8, multicolour=True, bg=0):
     g = np.asarray(grid)
     comps = _components(g, conn, multicolour, bg)
-    i = _select(g, comps, selector)
+    i = _chosen(g, selector, conn, multicolour, bg)
     out = g.copy()
     for y, x in comps[i][1]:
         out[y, x] = bg
@@ -127,7 +136,7 @@ def remove_object(grid, selector="largest", conn=8, multicolour=True, bg=0):
 def recolour_object(grid, selector="largest", colour=1, conn=8, multicolour=False, bg=0):
     g = np.asarray(grid)
     comps = _components(g, conn, multicolour, bg)
-    i = _select(g, comps, selector)
+    i = _chosen(g, selector, conn, multicolour, bg)
     out = g.copy()
     for y, x in comps[i][1]:
         out[y, x] = colour
@@ -491,13 +500,13 @@ def _object_edit_infer(kind: str):
     return infer
 
 
-register(crop_object, category="objects", cost=1.0, infer=_crop_infer, helpers=[_components, _select],
+register(crop_object, category="objects", cost=1.0, infer=_crop_infer, helpers=[_components, _select, _chosen],
          description="Find connected objects, choose one (largest, smallest, unique colour or shape, most colours, topmost...) and crop the grid to its bounding box.")
-register(keep_object, category="objects", cost=1.3, infer=_object_edit_infer("keep"), helpers=[_components, _select],
+register(keep_object, category="objects", cost=1.3, infer=_object_edit_infer("keep"), helpers=[_components, _select, _chosen],
          description="Keep only one chosen object (largest, smallest, unique...) in place and erase everything else.")
-register(remove_object, category="objects", cost=1.3, infer=_object_edit_infer("remove"), helpers=[_components, _select],
+register(remove_object, category="objects", cost=1.3, infer=_object_edit_infer("remove"), helpers=[_components, _select, _chosen],
          description="Erase one chosen object (largest, smallest, unique...) and keep the rest of the grid.")
-register(recolour_object, category="objects", cost=1.3, infer=_object_edit_infer("recolour"), helpers=[_components, _select],
+register(recolour_object, category="objects", cost=1.3, infer=_object_edit_infer("recolour"), helpers=[_components, _select, _chosen],
          description="Recolour one chosen object (largest, smallest, unique shape...) with a single colour.")
 register(draw_bboxes, category="objects", cost=1.4, helpers=[_components],
          space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
