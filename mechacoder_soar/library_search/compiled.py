@@ -58,14 +58,16 @@ def kernel(fn: Callable) -> Kernel:
     return Kernel(fn)
 
 
-def grid_twin(helper: Callable, kern: Kernel) -> Callable:
+def grid_twin(helper: Callable, kern: Kernel, *casts: Callable) -> Callable:
     """The usual twin of a helper taking (grid, *integer settings): `kern` on the grid as
-    `kernel_grid` gives it, with the settings as Python ints; `helper` where `kernel_grid` says no."""
+    `kernel_grid` gives it, each setting passed through its cast in `casts` (one per setting, e.g.
+    `int` or `bool`: one compiled signature per kernel); `helper` where `kernel_grid` says no."""
     def twin(g, *settings):
         k = kernel_grid(g, *settings)
         if k is None:
             return helper(g, *settings)
-        return (kern._jit or kern)(k, *[int(s) for s in settings])   # numba's dispatcher once compiled
+        call = kern._jit or kern   # numba's dispatcher once compiled
+        return call(k, *[c(s) for c, s in zip(casts, settings)])
 
     twin.__name__ = f"{helper.__name__}_twin"
     return twin

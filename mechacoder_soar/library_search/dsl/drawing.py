@@ -52,7 +52,7 @@ def _outside_kernel(g, bg):
     return out
 
 
-mark_compiled(_outside, grid_twin(_outside, _outside_kernel))
+mark_compiled(_outside, grid_twin(_outside, _outside_kernel, int))
 
 
 def fill_enclosed(grid, colour=1, bg=0):
@@ -249,12 +249,7 @@ def _join_lines_kernel(g, diagonal, bg):
     return out
 
 
-def _join_lines_twin(g, diagonal, bg):
-    k = kernel_grid(g, diagonal, bg)
-    return _join_lines(g, diagonal, bg) if k is None else _join_lines_kernel(k, bool(diagonal), int(bg))
-
-
-mark_compiled(_join_lines, _join_lines_twin)
+mark_compiled(_join_lines, grid_twin(_join_lines, _join_lines_kernel, bool, int))
 
 
 def draw_frame(grid, colour=1):

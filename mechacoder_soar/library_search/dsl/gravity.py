@@ -44,7 +44,7 @@ def _fall_kernel(t, bg):
     return out
 
 
-mark_compiled(_fall, grid_twin(_fall, _fall_kernel))
+mark_compiled(_fall, grid_twin(_fall, _fall_kernel, int))
 
 
 def sort_lines(grid, axis="rows", descending=True, bg=0):
