@@ -19,7 +19,6 @@ from typing import Iterable, Sequence
 import numpy as np
 from xxhash import xxh3_128_digest
 
-from .gc_pause import COLLECT_EVERY, collect_young
 from .primitives import PRIMITIVES, Step, to_array, to_grid, valid_result
 from .search_types import COLOUR_FIX, Candidate, SearchConfig, SearchResult
 
@@ -333,8 +332,6 @@ class Engine:
     def evaluate(self, steps: list[Step], frame: Frame | None, cost: float) -> Hit | None:
         """Count one evaluation; prune failures and duplicates; score and record the rest."""
         self.n_evaluated += 1
-        if self.n_evaluated % COLLECT_EVERY == 0:   # automatic collection is paused (gc_pause.py)
-            collect_young()
         if frame is None:
             return None
         k = b"".join(frame[1])
