@@ -20,6 +20,7 @@ import numpy as np
 from xxhash import xxh3_128_digest
 
 from .primitives import PRIMITIVES, Step, to_array, to_grid, valid_result
+from .registry import NodePairs
 from .search_types import COLOUR_FIX, Candidate, SearchConfig, SearchResult
 
 State = tuple[np.ndarray, ...]
@@ -30,6 +31,7 @@ _ENTRY_OVERHEAD = 200          # bytes of Python bookkeeping counted per cached 
 _UNSET = object()              # a cached raw output not yet validated as a grid
 _FAILED = [None, None]         # the cache entry of a step that raised
 _MAX_INFERRED = 50_000         # (primitive, train grids) inference results kept per search
+_MAX_NODE_PAIRS = 4_096        # nodes whose inference pairs (and what helpers derived from them) are kept
 _MAX_PKEYS = 200_000           # params dicts whose keys are remembered per search
 
 
@@ -140,6 +142,7 @@ class Engine:
         self._cache: dict[tuple, tuple[np.ndarray, bytes] | None] = {}
         self._cache_bytes = 0
         self._inferred: dict[tuple, list[dict]] = {}
+        self._node_pairs: dict[bytes, NodePairs] = {}
         self._pkeys: dict[int, tuple[dict, tuple | str]] = {}
         self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
 
@@ -259,11 +262,16 @@ class Engine:
         if prim.infer is None:
             return [{}]
         state, keys = frame
-        ik = (name, b"".join(keys[: self.n_train]))   # inference sees only the train grids
+        train_key = b"".join(keys[: self.n_train])   # inference sees only the train grids
+        ik = (name, train_key)
         hit = self._inferred.get(ik)
         if hit is not None:
             return hit
-        pairs = list(zip(state[: self.n_train], self.outs))
+        pairs = self._node_pairs.get(train_key)
+        if pairs is None:   # the node's first inference: what its helpers derive is kept for the rest
+            if len(self._node_pairs) >= _MAX_NODE_PAIRS:
+                self._node_pairs.clear()
+            pairs = self._node_pairs[train_key] = NodePairs(zip(state[: self.n_train], self.outs))
         try:
             if getattr(prim.infer, "shares_runs", False):
                 limit = {"limit": self.config.max_params_per_step} if getattr(prim.infer, "takes_limit", False) else {}

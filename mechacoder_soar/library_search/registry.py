@@ -32,6 +32,18 @@ CATEGORIES = (
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
 Infer = Callable[[Pairs], list[dict]]
+
+
+class NodePairs(list):
+    """One search node's (grid, output) pairs, as the engine hands them to every primitive's
+    inference: a list of pairs with a `memo` where inference helpers keep what they derive from
+    the pairs (background, colours: `dsl/_infer.py:pair_memo`), asked again by each primitive."""
+
+    __slots__ = ("memo",)
+
+    def __init__(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]] = ()):
+        super().__init__(pairs)
+        self.memo: dict = {}
 OutShape = Callable[[dict, np.ndarray], "tuple[int, int] | None"]
 
 

@@ -2,10 +2,31 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import wraps
+from typing import Callable
 
 import numpy as np
 
 from ..registry import Pairs, array_key
+
+_MISSING = object()
+
+
+def pair_memo(fn: Callable) -> Callable:
+    """Keep `fn(pairs, *args)` in the pairs' memo where they are one search node's `NodePairs`
+    (every primitive's inference on a node asks for the same background and colours); a list
+    result is handed out as a copy, so a caller may change its own."""
+    @wraps(fn)
+    def memoised(pairs: Pairs, *args):
+        memo = getattr(pairs, "memo", None)
+        if memo is None:
+            return fn(pairs, *args)
+        key = (fn, *args)
+        hit = memo.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = memo[key] = fn(pairs, *args)
+        return hit.copy() if type(hit) is list else hit
+    return memoised
 
 
 def same_shapes(pairs: Pairs) -> bool:
@@ -15,6 +36,7 @@ def same_shapes(pairs: Pairs) -> bool:
 _BG_CACHE: dict[tuple, int] = {}
 
 
+@pair_memo
 def background(pairs: Pairs) -> int:
     """0 unless another colour clearly dominates the inputs (ARC's background is 0 in most tasks).
     Memoised on the input grids: inference asks this of the same intermediate grids repeatedly."""
@@ -35,6 +57,7 @@ def _background(pairs: Pairs) -> int:
     return 0 if cnt[0] > 0 and cnt[0] * 2 >= cnt[top] else top
 
 
+@pair_memo
 def bg_options(pairs: Pairs) -> list[int]:
     b = background(pairs)
     return [b] if b == 0 else [b, 0]
@@ -65,6 +88,7 @@ def _most_common(counts: np.ndarray, skip: int | None = None) -> list[int]:
     return [v for _, _, v in sorted(keys)]
 
 
+@pair_memo
 def output_colours(pairs: Pairs, bg: int) -> list[int]:
     """Non-background colours seen in outputs, most frequent first."""
     counts = _small_counts(b for _, b in pairs)
@@ -79,6 +103,7 @@ def output_colours(pairs: Pairs, bg: int) -> list[int]:
     return [c for c, _ in cnt.most_common()]
 
 
+@pair_memo
 def new_colours(pairs: Pairs, bg: int) -> list[int]:
     """Colours written by the transform onto cells that change (same-shape pairs), most frequent first;
     falls back to output colours."""
@@ -98,6 +123,7 @@ def new_colours(pairs: Pairs, bg: int) -> list[int]:
     return [int(c) for c, _ in cnt.most_common()]
 
 
+@pair_memo
 def input_colours(pairs: Pairs) -> list[int]:
     counts = _small_counts(a for a, _ in pairs)
     if counts is not None:
@@ -109,6 +135,7 @@ def input_colours(pairs: Pairs) -> list[int]:
     return [int(c) for c, _ in cnt.most_common()]
 
 
+@pair_memo
 def vanishing_colours(pairs: Pairs) -> list[int]:
     """Colours present in every input but absent from every output (noise / mask colours)."""
     common = None

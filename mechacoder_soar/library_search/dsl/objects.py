@@ -9,7 +9,7 @@ import numpy as np
 from .. import compiled
 from ..compiled import kernel, plain_ints
 from ..registry import Pairs, cached, mark_cacheable, register
-from ._infer import bg_options, new_colours, same_shapes
+from ._infer import bg_options, new_colours, pair_memo, same_shapes
 from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
 from .colour import _components
 
@@ -373,6 +373,12 @@ class _Chosen:
         return _cached_select(key, shape, conn, multi, bg, sel)
 
 
+@pair_memo
+def _chosen_of(pairs: Pairs) -> _Chosen:
+    """The pairs' `_Chosen`, one per search node for all four object primitives' inference."""
+    return _Chosen(pairs)
+
+
 _DEFAULT_SETTINGS = [(8, True), (4, False), (8, False), (4, True)]
 
 
@@ -386,7 +392,7 @@ def _crop_infer(pairs: Pairs) -> list[dict]:
     """Settings whose chosen object's bounding box has the output's shape in every pair, checked
     with cached components; if no setting fits (an intermediate step), a few common defaults."""
     fits = []
-    chosen = _Chosen(pairs)
+    chosen = _chosen_of(pairs)
     for b in bg_options(pairs):
         for conn, multi in _DEFAULT_SETTINGS:
             # no selector can fit where no object has the output's shape: skip choosing
@@ -465,7 +471,7 @@ def _object_edit_infer(kind: str):
         if not same_shapes(pairs):
             return []
         scored = []
-        chosen = _Chosen(pairs)
+        chosen = _chosen_of(pairs)
         for b in bg_options(pairs):
             colours = new_colours(pairs, b)[:2] if kind == "recolour" else [None]
             # every component's agreement from one kernel call, where the grids allow it

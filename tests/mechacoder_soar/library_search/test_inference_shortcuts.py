@@ -1,7 +1,7 @@
 """The search's speed-ups give what the code they replace gave: a ranking cut short by `limit`
 equals the full ranking's head, declared output shapes (`out_shape`) are the real ones, the fast colour
 counts of the inference helpers equal the general ones, and the vectorised scale_down equals its
-former block-by-block code."""
+former block-by-block code, and inference on a search node's memoised pairs equals inference on a plain list."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ import pytest
 from mechacoder_soar.library_search.dsl import _infer
 from mechacoder_soar.library_search.dsl.colour import infer_colour_map
 from mechacoder_soar.library_search.primitives import PRIMITIVES
+from mechacoder_soar.library_search.registry import NodePairs
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +102,27 @@ def test_fast_colour_counts_equal_the_general_ones(grids):
             assert _infer.new_colours(pairs, bg) == _infer.new_colours(wide, bg)
         assert _infer.input_colours(pairs) == _infer.input_colours(wide)
         assert infer_colour_map(pairs) == infer_colour_map(wide)
+
+
+def test_inference_on_a_nodes_memoised_pairs_equals_inference_on_a_plain_list(grids):
+    """The engine hands every primitive's inference one `NodePairs` per node, whose helpers keep
+    their background and colours in its memo: each primitive must infer what it infers from a
+    plain list, also when it comes second, and a caller changing a helper's list changes nothing."""
+    inferring = [p for p in PRIMITIVES.values() if p.infer is not None]
+    compared = 0
+    for pairs in _task_pairs(grids):
+        node = NodePairs(pairs)
+        for prim in inferring:
+            assert prim.infer(node) == prim.infer(list(pairs)), prim.name
+            compared += 1
+        assert node.memo, "no helper kept anything"
+        bgs = _infer.bg_options(node)
+        _infer.new_colours(node, bgs[0]).append(99)
+        bgs.clear()
+        plain_bgs = _infer.bg_options(list(pairs))
+        assert _infer.bg_options(node) == plain_bgs
+        assert _infer.new_colours(node, plain_bgs[0]) == _infer.new_colours(list(pairs), plain_bgs[0])
+    assert compared > 500
 
 
 def _scale_down_before(g, ky, kx):
