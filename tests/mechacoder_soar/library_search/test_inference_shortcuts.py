@@ -1,7 +1,7 @@
 """The search's speed-ups give what the code they replace gave: a ranking cut short by `limit`
 equals the full ranking's head, declared output shapes (`out_shape`) are the real ones, the fast colour
 counts of the inference helpers equal the general ones, and the vectorised scale_down equals its
-former block-by-block code, and inference on a search node's memoised pairs equals inference on a plain list."""
+former block-by-block code; inference on a search node's memoised pairs equals inference on a plain list."""
 from __future__ import annotations
 
 import json
