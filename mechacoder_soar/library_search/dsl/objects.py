@@ -202,7 +202,16 @@ def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):
 
 @lru_cache(maxsize=8192)
 def _cached_boxes(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> list[tuple[int, int, int, int]]:
-    """The components' bounding boxes (y0, x0, y1, x1)."""
+    """The components' bounding boxes (y0, x0, y1, x1), from the compiled labelling where the grid
+    allows it (no cell lists built), else from the cached components."""
+    if compiled.ENABLED and plain_ints(conn, multi, bg):
+        g = np.frombuffer(key, dtype=np.int64).reshape(shape)
+        cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
+        if len(starts) == 1:
+            return []
+        ys, xs, first = cells // shape[1], cells % shape[1], starts[:-1]
+        return list(zip(np.minimum.reduceat(ys, first).tolist(), np.minimum.reduceat(xs, first).tolist(),
+                        (np.maximum.reduceat(ys, first) + 1).tolist(), (np.maximum.reduceat(xs, first) + 1).tolist()))
     _, comps = _cached_comps(key, shape, conn, multi, bg)
     return [(min(ys), min(xs), max(ys) + 1, max(xs) + 1)
             for ys, xs in (([p[0] for p in cells], [p[1] for p in cells]) for _, cells in comps)]
@@ -359,6 +368,12 @@ class _Chosen:
             return set()
         return {(y1 - y0, x1 - x0) for y0, x0, y1, x1 in boxes}
 
+    def box_shape(self, j: int, conn: int, multi: bool, bg: int, i: int) -> tuple[int, int]:
+        """The bounding-box shape of component `i`."""
+        key, shape = self.keys[j]
+        y0, x0, y1, x1 = _cached_boxes(key, shape, conn, multi, bg)[i]
+        return y1 - y0, x1 - x0
+
     def edit_counts(self, j: int, conn: int, multi: bool, bg: int, kind: str, col, o: np.ndarray) -> list[int]:
         """Per component: the cells of `o` that keeping / removing / recolouring it gets right."""
         key, shape = self.keys[j]
@@ -382,12 +397,6 @@ def _chosen_of(pairs: Pairs) -> _Chosen:
 _DEFAULT_SETTINGS = [(8, True), (4, False), (8, False), (4, True)]
 
 
-def _bbox_shape(cells) -> tuple[int, int]:
-    ys = [p[0] for p in cells]
-    xs = [p[1] for p in cells]
-    return max(ys) - min(ys) + 1, max(xs) - min(xs) + 1
-
-
 def _crop_infer(pairs: Pairs) -> list[dict]:
     """Settings whose chosen object's bounding box has the output's shape in every pair, checked
     with cached components; if no setting fits (an intermediate step), a few common defaults."""
@@ -407,7 +416,7 @@ def _crop_infer(pairs: Pairs) -> list[dict]:
                         ok = False
                         break
                     if i not in shapes[j]:
-                        shapes[j][i] = _bbox_shape(chosen.comps(j, conn, multi, b)[i][1])
+                        shapes[j][i] = chosen.box_shape(j, conn, multi, b, i)
                     if shapes[j][i] != o.shape:
                         ok = False
                         break

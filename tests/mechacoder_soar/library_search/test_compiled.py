@@ -177,3 +177,26 @@ def test_colour_map_inference_reads_the_same_map_with_and_without_the_kernel(mon
         assert fast == slow, [(a.tolist(), b.tolist()) for a, b in pairs]
         n_maps += bool(fast)
     assert 0 < n_maps < len(cases)
+
+
+def test_object_bounding_boxes_are_the_same_with_and_without_the_kernel(monkeypatch):
+    """Crop inference reads the components' bounding boxes straight from the compiled labelling:
+    the same boxes, in the same order, as the cell lists give, for every connectivity, multicolour
+    setting and background, empty grids included."""
+    from mechacoder_soar.library_search.dsl import objects
+
+    grids = list(_grids(11, 20)) + [np.zeros((3, 4), dtype=np.int64), np.full((2, 2), 5, dtype=np.int64)]
+    n_boxes = 0
+    for a in grids:
+        key = np.ascontiguousarray(a, dtype=np.int64).tobytes()
+        for conn, multi in objects._DEFAULT_SETTINGS:
+            for bg in (0, 5):
+                objects._cached_boxes.cache_clear()
+                fast = objects._cached_boxes(key, a.shape, conn, multi, bg)
+                objects._cached_boxes.cache_clear()
+                with monkeypatch.context() as m:
+                    m.setattr(compiled, "ENABLED", False)
+                    slow = objects._cached_boxes(key, a.shape, conn, multi, bg)
+                assert fast == slow, (a.tolist(), conn, multi, bg)
+                n_boxes += len(fast)
+    assert n_boxes > 100
