@@ -2,6 +2,7 @@
 position...), cropping/keeping/removing/recolouring it, bounding boxes, counting."""
 from __future__ import annotations
 
+import heapq
 from functools import lru_cache
 
 import numpy as np
@@ -374,18 +375,30 @@ class _Chosen:
         y0, x0, y1, x1 = _cached_boxes(key, shape, conn, multi, bg)[i]
         return y1 - y0, x1 - x0
 
-    def edit_counts(self, j: int, conn: int, multi: bool, bg: int, kind: str, col, o: np.ndarray) -> list[int]:
-        """Per component: the cells of `o` that keeping / removing / recolouring it gets right."""
+    def agreements(self, j: int, conn: int, multi: bool, bg: int, kind: str, col, o: np.ndarray,
+                   picks: np.ndarray, fast: bool) -> np.ndarray:
+        """Per picked component index: the fraction of `o`'s cells that keeping / removing /
+        recolouring that component gets right. `fast`: every component's count from one kernel call."""
         key, shape = self.keys[j]
         a = np.frombuffer(key, dtype=np.int64).reshape(shape)
-        cells, starts = colour_dsl._components_kernel(a, conn == 8, bool(multi), int(bg))
-        v = int(bg) if kind != "recolour" else int(col)
-        return _edit_counts_kernel(a, np.ascontiguousarray(o, dtype=np.int64), cells, starts, kind == "keep",
-                                   int(bg), v).tolist()
+        if fast:
+            cells, starts = colour_dsl._components_kernel(a, conn == 8, bool(multi), int(bg))
+            v = int(bg) if kind != "recolour" else int(col)
+            counts = _edit_counts_kernel(a, np.ascontiguousarray(o, dtype=np.int64), cells, starts, kind == "keep",
+                                         int(bg), v)
+            return counts[picks] / o.size
+        comps = self.comps(j, conn, multi, bg)
+        by_pick = {i: _edit_agreement(kind, a, o, comps[i][1], bg, col) for i in set(picks.tolist())}
+        return np.array([by_pick[i] for i in picks.tolist()], dtype=np.float64)
 
     def index(self, j: int, conn: int, multi: bool, bg: int, sel: str) -> int:
         key, shape = self.keys[j]
         return _cached_select(key, shape, conn, multi, bg, sel)
+
+    def indices(self, conn: int, multi: bool, bg: int) -> np.ndarray:
+        """Every selector's choice (SELECTORS order, -1 where it fails), one row per pair."""
+        return np.array([list(_cached_choices(key, shape, conn, multi, bg).values()) for key, shape in self.keys],
+                        dtype=np.int64)
 
 
 @pair_memo
@@ -479,38 +492,35 @@ def _object_edit_infer(kind: str):
     def infer(pairs: Pairs) -> list[dict]:
         if not same_shapes(pairs):
             return []
-        scored = []
+        scored = []   # (-pairs exact, -summed agreement, rank in setting order, selector, colour, conn, multi, bg)
         chosen = _chosen_of(pairs)
         for b in bg_options(pairs):
             colours = new_colours(pairs, b)[:2] if kind == "recolour" else [None]
-            # every component's agreement from one kernel call, where the grids allow it
             fast = chosen.compiled and plain_ints(b, *(c for c in colours if c is not None))
             for conn, multi in _DEFAULT_SETTINGS:
-                agree: list[dict] = [{} for _ in pairs]   # per pair: (chosen index, colour) -> agreement
-                for sel in SELECTORS:
-                    picks = [chosen.index(j, conn, multi, b, sel) for j in range(len(pairs))]
-                    if min(picks) < 0:
-                        continue
-                    for col in colours:
-                        exact, pix = 0, 0.0
-                        for j, (a, o) in enumerate(pairs):
-                            eq = agree[j].get((picks[j], col))
-                            if eq is None and fast:
-                                counts = chosen.edit_counts(j, conn, multi, b, kind, col, o)
-                                for i, c in enumerate(counts):
-                                    agree[j][(i, col)] = c / o.size
-                                eq = agree[j][(picks[j], col)]
-                            elif eq is None:
-                                cells = chosen.comps(j, conn, multi, b)[picks[j]][1]
-                                eq = agree[j][(picks[j], col)] = _edit_agreement(kind, a, o, cells, b, col)
-                            exact += eq == 1.0
-                            pix += eq
-                        p = {"selector": sel, "conn": conn, "multicolour": multi, "bg": b}
-                        if col is not None:
-                            p["colour"] = col
-                        scored.append((-exact, -pix, len(scored), p))
-        scored.sort(key=lambda t: t[:3])
-        return [t[3] for t in scored[:6]]
+                picks = chosen.indices(conn, multi, b)
+                usable = np.flatnonzero((picks >= 0).all(axis=0))   # selectors that choose in every pair
+                if not usable.size:
+                    continue
+                exact, pix = [], []   # per colour: per usable selector
+                for col in colours:
+                    n_exact, total = np.zeros(usable.size, dtype=np.int64), np.zeros(usable.size)
+                    for j, (_, o) in enumerate(pairs):   # summed pair by pair, as a scalar loop would
+                        eq = chosen.agreements(j, conn, multi, b, kind, col, o, picks[j, usable], fast)
+                        n_exact += eq == 1.0
+                        total += eq
+                    exact.append(n_exact.tolist())
+                    pix.append(total.tolist())
+                for u, s in enumerate(usable.tolist()):
+                    for c, col in enumerate(colours):
+                        scored.append((-exact[c][u], -pix[c][u], len(scored), SELECTORS[s], col, conn, multi, b))
+        out = []
+        for *_, sel, col, conn, multi, b in heapq.nsmallest(6, scored):
+            p = {"selector": sel, "conn": conn, "multicolour": multi, "bg": b}
+            if col is not None:
+                p["colour"] = col
+            out.append(p)
+        return out
 
     return infer
 

@@ -183,3 +183,59 @@ def test_components_flood_fill_equals_the_union_find(grids):
                     assert fill == uf and [type(c) for c, _ in fill] == [type(c) for c, _ in uf], (g.tolist(), conn, multi, bg)
                     compared += 1
     assert compared > 500
+
+
+def _edit_infer_before(kind, pairs):
+    """keep/remove/recolour_object inference as it was: selector by selector, pair by pair."""
+    from mechacoder_soar.library_search.dsl import objects
+
+    if not _infer.same_shapes(pairs):
+        return []
+    scored = []
+    for b in _infer.bg_options(pairs):
+        colours = _infer.new_colours(pairs, b)[:2] if kind == "recolour" else [None]
+        for conn, multi in objects._DEFAULT_SETTINGS:
+            for sel in objects.SELECTORS:
+                picks = []
+                for a, _ in pairs:
+                    try:
+                        picks.append(objects._select(a, objects._components(a, conn, multi, b), sel))
+                    except ValueError:
+                        picks.append(-1)
+                if min(picks) < 0:
+                    continue
+                for col in colours:
+                    exact, pix = 0, 0.0
+                    for j, (a, o) in enumerate(pairs):
+                        cells = objects._components(a, conn, multi, b)[picks[j]][1]
+                        eq = objects._edit_agreement(kind, a, o, cells, b, col)
+                        exact += eq == 1.0
+                        pix += eq
+                    p = {"selector": sel, "conn": conn, "multicolour": multi, "bg": b}
+                    if col is not None:
+                        p["colour"] = col
+                    scored.append((-exact, -pix, len(scored), p))
+    scored.sort(key=lambda t: t[:3])
+    return [t[3] for t in scored[:6]]
+
+
+def test_object_edit_inference_ranks_as_its_former_selector_by_selector_code(grids):
+    rng = np.random.default_rng(5)
+    cases = [p for p in _task_pairs(grids) if _infer.same_shapes(p)][:6]
+    for _ in range(12):   # the colour of the top colour's objects erased: exact settings exist
+        a = rng.integers(0, 4, tuple(rng.integers(3, 9, 2)))
+        a[rng.random(a.shape) < 0.5] = 0
+        cases.append([(a, np.where(a == a.max(), 0, a)), (a.T.copy(), np.where(a.T == a.max(), 0, a.T))])
+    # two new colours that recolour equally well: ties keep the selector-by-selector order
+    a = np.zeros((6, 6), dtype=np.int64)
+    a[1, 1:5], a[4, 2:4] = 1, 2
+    o = a.copy()
+    o[1, 1:5] = [7, 8, 7, 8]
+    cases.append([(a, o)])
+    n_ranked = 0
+    for pairs in cases:
+        for kind in ("keep", "remove", "recolour"):
+            now = PRIMITIVES[f"{kind}_object"].infer(NodePairs(pairs))
+            assert now == _edit_infer_before(kind, pairs), (kind, [(a.tolist(), o.tolist()) for a, o in pairs])
+            n_ranked += len(now)
+    assert n_ranked > 50
