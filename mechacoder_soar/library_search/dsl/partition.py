@@ -6,7 +6,7 @@ import numpy as np
 
 from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
-from ._infer import bg_options, output_colours
+from ._infer import bg_options, output_colours, pair_memo
 
 
 def _split(g, parts):
@@ -194,39 +194,32 @@ def _overlay_space(pairs: Pairs) -> list[dict]:
     return res
 
 
+@pair_memo
+def pair_splits(pairs: Pairs) -> dict[str, list | None]:
+    """Per way of splitting (PARTS): every input's cells, or None where an input does not split
+    that way. Every partition primitive's inference on a node asks this (kept in the node's memo)."""
+    out: dict[str, list | None] = {}
+    for parts in PARTS:
+        try:
+            out[parts] = [cached(_split)(a, parts) for a, _ in pairs]
+        except Exception:
+            out[parts] = None
+    return out
+
+
 def _overlay_filter(pairs: Pairs) -> list[dict]:
     # only settings whose cell shape equals the output shape are worth trying (a property of the
     # partition alone, so checked once per partition)
-    fits = {}
-    for parts in PARTS:
-        ok = True
-        for a, o in pairs:
-            try:
-                cells = cached(_split)(a, parts)
-            except Exception:
-                ok = False
-                break
-            if cells[0][0].shape != o.shape:
-                ok = False
-                break
-        fits[parts] = ok
+    splits = pair_splits(pairs)
+    fits = {parts: cells is not None and all(c[0][0].shape == o.shape for c, (_, o) in zip(cells, pairs))
+            for parts, cells in splits.items()}
     if not any(fits.values()):
         return []
     return [p for p in _overlay_space(pairs) if fits[p["parts"]]]
 
 
-def _splits(pairs: Pairs, parts: str) -> bool:
-    """Whether every input splits into cells by `parts`."""
-    for a, _ in pairs:
-        try:
-            cached(_split)(a, parts)
-        except Exception:
-            return False
-    return True
-
-
 def _select_space(pairs: Pairs) -> list[dict]:
-    usable = [parts for parts in PARTS if _splits(pairs, parts)]
+    usable = [parts for parts, cells in pair_splits(pairs).items() if cells is not None]
     res = []
     for b in bg_options(pairs) if usable else []:
         for parts in usable:

@@ -7,10 +7,10 @@ from itertools import permutations
 
 import numpy as np
 
-from ..registry import Pairs, cached, mark_cacheable, register
+from ..registry import Pairs, mark_cacheable, register
 from ._infer import bg_options
 from .colour import _components
-from .partition import PARTS, _split
+from .partition import _split, pair_splits
 
 
 def _d4(g, code):
@@ -183,11 +183,10 @@ def _count_space(pairs: Pairs) -> list[dict]:
 def _priority_infer(pairs: Pairs) -> list[dict]:
     out = []
     for b in bg_options(pairs):
-        for parts in PARTS:
-            try:
-                splits = [[c for row in cached(_split)(a, parts) for c in row] for a, _ in pairs]
-            except Exception:
+        for parts, cells in pair_splits(pairs).items():
+            if cells is None:
                 continue
+            splits = [[c for row in rows for c in row] for rows in cells]
             n = len(splits[0])
             if n > 5 or any(len(s) != n or s[0].shape != o.shape or len({c.shape for c in s}) != 1
                             for s, (_, o) in zip(splits, pairs)):
