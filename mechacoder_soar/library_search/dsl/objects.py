@@ -8,8 +8,8 @@ from functools import lru_cache
 import numpy as np
 
 from .. import compiled
-from ..compiled import kernel, plain_ints
-from ..registry import Pairs, cached, mark_cacheable, register
+from ..compiled import kernel, kernel_grid, plain_ints
+from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, new_colours, pair_memo, same_shapes
 from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
 from .colour import _components
@@ -95,7 +95,20 @@ def _chosen(g, selector, conn, multicolour, bg):
     return _select(g, _components(g, conn, multicolour, bg), selector)
 
 
+def _chosen_twin(g, selector, conn, multicolour, bg):
+    # every selector's choice comes from one compiled pass per grid and setting, kept for all
+    # selectors and shared with object inference (`_cached_choices`)
+    k = kernel_grid(g, conn, multicolour, bg)
+    if k is None or selector not in SELECTORS:
+        return _chosen(g, selector, conn, multicolour, bg)
+    i = _cached_select(k.tobytes(), k.shape, conn, multicolour, bg, selector)
+    if i < 0:
+        raise ValueError(f"selector {selector!r} chooses no object")
+    return i
+
+
 # keep, remove, recolour and crop ask the same choice of the same grids
+mark_compiled(_chosen, _chosen_twin)
 mark_cacheable(_chosen, uses=[_components, _select])
 
 

@@ -125,6 +125,31 @@ def test_selector_choices_for_inference_match_select():
     assert n_unique > 0   # the "exactly one" selectors were exercised, not only their failures
 
 
+def test_the_object_primitives_choice_twin_picks_or_fails_as_the_python_choice():
+    """crop/keep/remove/recolour_object choose their object through `_chosen`'s twin (the choices
+    kernel, kept per grid): every selector, connectivity and background picks the same index, or
+    fails where the Python choice fails (also for an unknown selector and a grid of colours the
+    kernel's bit masks cannot hold)."""
+    from mechacoder_soar.library_search.dsl import objects as O
+
+    grids = _grids(17, 30) + [np.array([[0, 70, 70], [0, 0, 5]], dtype=np.int64)]
+    n_picked = n_failed = 0
+    for g in grids:
+        for conn, multi in O._DEFAULT_SETTINGS:
+            for bg in (0, 5):
+                for sel in O.SELECTORS + ["no_such_selector"]:
+                    outcome = []
+                    for choose in (O._chosen_twin, O._chosen):
+                        try:
+                            outcome.append(choose(g, sel, conn, multi, bg))
+                        except ValueError:
+                            outcome.append("raised")
+                    assert outcome[0] == outcome[1], (sel, conn, multi, bg, g.tolist())
+                    n_picked += outcome[0] != "raised"
+                    n_failed += outcome[0] == "raised"
+    assert n_picked > 500 and n_failed > 100
+
+
 @pytest.mark.parametrize("name", ["keep_object", "remove_object", "recolour_object", "crop_object"])
 def test_object_inference_ranks_alike_with_and_without_kernels(name, monkeypatch):
     """Object inference scores every component with compiled kernels; switched off, the Python
