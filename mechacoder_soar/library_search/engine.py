@@ -90,6 +90,7 @@ class Hit:
     pixel_score: float
     cost: float
     found_at: int
+    shapes_match: bool = False   # every train grid has its output's shape
 
     @property
     def fully_correct(self) -> bool:
@@ -353,7 +354,7 @@ class Engine:
         agree = self.agreement(state)
         correct = [e == 1.0 for e in agree]
         hit = Hit(steps=steps, state=state, train_correct=correct, pixel_score=sum(e or 0.0 for e in agree) / len(correct),
-                  cost=cost, found_at=self.n_evaluated)
+                  cost=cost, found_at=self.n_evaluated, shapes_match=None not in agree)
         if all(correct):
             tk = b"".join(frame[1][self.n_train:])
             known = self.correct.get(tk)
@@ -375,7 +376,7 @@ class Engine:
 
     def colour_fix(self, steps: list[Step], frame: Frame, cost: float, hit: Hit) -> None:
         if (not self.config.colour_fix or hit.fully_correct or self.out_of_budget()
-                or not self.shapes_match(frame[0]) or (steps and steps[-1][0] == COLOUR_FIX)):
+                or not hit.shapes_match or (steps and steps[-1][0] == COLOUR_FIX)):
             return
         for params in self.infer(COLOUR_FIX, frame):
             step = (COLOUR_FIX, params)

@@ -94,12 +94,11 @@ class _UniformCost:
         learned = [(c.learned_cost + c.learned_rank_step * r, prog) for r, prog in enumerate(extra_programs)]
         self.learned = learned[::-1] if shard[0] == 0 else []   # popped from the end, cheapest first
 
-    def push(self, steps: list[Step], frame: Frame, cost: float, depth: int) -> None:
+    def push(self, steps: list[Step], frame: Frame, cost: float, depth: int, shapes_match: bool) -> None:
         c = self.config
         if depth >= c.max_depth or len(self.heap) >= c.max_open_nodes:
             return
-        node = _Node(steps, frame, cost + (0.0 if self.eng.shapes_match(frame[0]) else c.shape_penalty), depth,
-                     self.orders.after(steps))
+        node = _Node(steps, frame, cost + (0.0 if shapes_match else c.shape_penalty), depth, self.orders.after(steps))
         if self.open_bytes + node.nbytes > c.max_open_bytes:
             return
         self.open_bytes += node.nbytes
@@ -118,7 +117,7 @@ class _UniformCost:
 
     def run(self) -> Engine:
         eng = self.eng
-        self.push([], eng.root, 0.0, 0)
+        self.push([], eng.root, 0.0, 0, eng.shapes_match(eng.root[0]))
         while (self.heap or self.learned) and not eng.out_of_budget():
             if self.learned and (not self.heap or self.learned[-1][0] <= self.heap[0][0]):
                 cost, prog = self.learned.pop()
@@ -144,7 +143,7 @@ class _UniformCost:
             if hit is None or child is None:
                 continue
             eng.colour_fix(new_steps, child, cost, hit)
-            self.push(new_steps, child, cost, node.depth + 1)
+            self.push(new_steps, child, cost, node.depth + 1, hit.shapes_match)
 
     def try_learned(self, prog: Sequence[Step], cost: float) -> None:
         """A learned composition is tried as it is (it was a solution once), then as a template:
@@ -162,7 +161,7 @@ class _UniformCost:
             if hit is not None and frame is not None:
                 eng.colour_fix(v, frame, cost, hit)
                 if self.n_extended < c.max_learned_extended and eng.progress(frame[0]) > self.root_progress:
-                    self.push(v, frame, cost, 1)  # a learned composition counts as one step
+                    self.push(v, frame, cost, 1, hit.shapes_match)  # a learned composition counts as one step
                     extended = True
         self.n_extended += extended
 
