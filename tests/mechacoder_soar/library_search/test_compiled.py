@@ -26,7 +26,8 @@ TWINNED = sorted(n for n in PRIMITIVES if _uses_twin(n))
 
 def _grids(seed: int, n: int) -> list[np.ndarray]:
     """Random sparse grids of every size class (the component labelling has a path for small grids
-    and one for grids over 400 cells), plus symmetric and periodic grids with a masked patch."""
+    and one for grids over 400 cells), plus symmetric and periodic grids with a masked patch, and
+    grids of equal cells cut by separator lines."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
@@ -43,6 +44,14 @@ def _grids(seed: int, n: int) -> list[np.ndarray]:
         y, x = int(rng.integers(0, g.shape[0])), int(rng.integers(0, g.shape[1]))
         g = g.copy()
         g[y:y + 2, x:x + 3] = 9 if i % 3 else 0
+        out.append(g)
+    for i in range(n // 4):
+        ch, cw, ny, nx = (int(v) for v in rng.integers(1, 5, 4))
+        g = np.full((ny * (ch + 1) - 1, nx * (cw + 1) - 1), 5 + i % 2, dtype=np.int64)
+        for y in range(ny):
+            for x in range(nx):
+                g[y * (ch + 1):y * (ch + 1) + ch, x * (cw + 1):x * (cw + 1) + cw] = \
+                    rng.integers(0, 4, (ch, cw)) * (rng.random((ch, cw)) < 0.5)
         out.append(g)
     return out
 
@@ -71,6 +80,10 @@ def test_the_twin_gives_what_the_rendered_source_gives(name):
         out = grids[(i + 1) % len(grids)]
         pairs = [(g, out if out.shape == g.shape else g)]
         settings = (list(prim.infer(pairs))[:40] if prim.infer else []) + [{}]   # {}: the defaults
+        try:   # and what inference proposes for an output the primitive can make
+            settings += list(prim.infer([(g, np.asarray(prim.fn(g)))]))[:10] if prim.infer else []
+        except Exception:
+            pass
         for params in settings:
             assert _outcome(prim.fn, g, params) == _outcome(ref, g, params), (name, params, g.tolist())
             n_checked += 1
@@ -225,3 +238,4 @@ def test_object_bounding_boxes_are_the_same_with_and_without_the_kernel(monkeypa
                 assert fast == slow, (a.tolist(), conn, multi, bg)
                 n_boxes += len(fast)
     assert n_boxes > 100
+
