@@ -360,8 +360,8 @@ def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, se
 
 
 class _Chosen:
-    """Per pair of one inference call: each setting's components and each selector's choice,
-    looked up once (the grid's bytes are taken once, not per setting and selector)."""
+    """Per pair of one search node (shared by its four object inferences, `_chosen_of`): each
+    setting's components, boxes and selector choices, looked up by the grid's bytes, taken once."""
 
     def __init__(self, pairs: Pairs):
         self.keys = [(np.ascontiguousarray(a, dtype=np.int64).tobytes(), a.shape) for a, _ in pairs]
