@@ -5,8 +5,7 @@ in its step cache, so CPython's automatic collector runs every few hundred alloc
 heap that keeps growing: a large share of a search's time (measured in the README's "Search speed").
 A search makes no reference cycles (its objects are freed by reference counting; a test holds it
 to that), so nothing needs collecting until it ends: even an occasional collection of the young
-generations walks every container made since the last one, a tenth of a long search's time, to free
-nothing.
+generations walks every container made since the last one, to free nothing.
 
 The pause is process-wide and counted: searches running at once in several threads share one pause,
 and automatic collection resumes when the last of them ends, and only if it was on when the first
