@@ -33,7 +33,8 @@ def worker(root: str) -> None:
     from mechacoder_soar.library_search.search import SearchConfig, search
 
     here = os.path.realpath(sys.modules["mechacoder_soar"].__file__)
-    assert here.startswith(os.path.realpath(root) + os.sep), f"imported {here}, not {root}'s checkout"
+    if not here.startswith(os.path.realpath(root) + os.sep):
+        raise RuntimeError(f"imported {here}, not {root}'s checkout")
     search_speed._warm_up(search, SearchConfig)
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
