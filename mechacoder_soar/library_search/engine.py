@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from xxhash import xxh3_128_digest
 
+from .compiled import count_equal
 from .primitives import PRIMITIVES, Step, to_array, to_grid, valid_result
 from .registry import NodePairs
 from .search_types import COLOUR_FIX, Candidate, SearchConfig, SearchResult
@@ -33,6 +34,7 @@ _FAILED = [None, None]         # the cache entry of a step that raised
 _MAX_INFERRED = 50_000         # (primitive, train grids) inference results kept per search
 _MAX_NODE_PAIRS = 4_096        # nodes whose inference pairs (and what helpers derived from them) are kept
 _MAX_PKEYS = 200_000           # params dicts whose keys are remembered per search
+_INT64 = np.dtype(np.int64)
 
 
 def grid_digest(a: np.ndarray) -> bytes:
@@ -60,6 +62,19 @@ def params_key(params: dict) -> tuple | str:
         hash(key)
     except TypeError:
         return json.dumps(params, sort_keys=True)
+    return key
+
+
+def step_key(params: dict) -> tuple | str:
+    """A hashable key for a params dict as the step cache files it: its items in their order, then
+    their values' types (1, 1.0 and True are different settings). Cheaper than `params_key` (no
+    sort): equal dicts built in another key order get two keys, which costs a cache miss, never a
+    wrong hit. `params_key` where a value is unhashable."""
+    key = (*params.items(), *map(type, params.values()))
+    try:
+        hash(key)
+    except TypeError:
+        return params_key(params)
     return key
 
 
@@ -145,6 +160,7 @@ class Engine:
         self._inferred: dict[tuple, list[dict]] = {}
         self._node_pairs: dict[bytes, NodePairs] = {}
         self._pkeys: dict[int, tuple[dict, tuple | str]] = {}
+        self._costs: dict[tuple | str, float] = {}
         self.peak_open = (0, 0)    # set by the search loop: most open nodes / open-node grid bytes
 
     # ---- limits
@@ -162,7 +178,7 @@ class Engine:
 
     # ---- running steps
     def pkey(self, params: dict) -> tuple | str:
-        """`params_key(params)`, remembered per dict object: inference hands out the same dicts for
+        """`step_key(params)`, remembered per dict object: inference hands out the same dicts for
         every grid and every child, so each is keyed once. An entry holds its dict, so the id it
         is filed under cannot be reused by another object while the entry exists."""
         hit = self._pkeys.get(id(params))
@@ -170,17 +186,20 @@ class Engine:
             return hit[1]
         if len(self._pkeys) >= _MAX_PKEYS:
             self._pkeys.clear()
-        k = params_key(params)
+            self._costs.clear()
+        k = step_key(params)
         self._pkeys[id(params)] = (params, k)
         return k
 
     def params_cost(self, params: dict) -> float:
-        """`params_cost(params)`, with the key looked up through `pkey`."""
+        """`params_cost(params)`, remembered under its `pkey`."""
         if not params:
             return 0.0
         k = self.pkey(params)
-        hit = _COST_CACHE.get(k)
-        return hit if hit is not None else params_cost(params)
+        hit = self._costs.get(k)
+        if hit is None:
+            hit = self._costs[k] = params_cost(params)
+        return hit
 
     def _miss(self, ck: tuple, name: str, params: dict, a: np.ndarray) -> list:
         """Run primitive `name` with `params` on grid `a`, a step not in the cache under
@@ -201,9 +220,15 @@ class Engine:
 
     @staticmethod
     def _validate(entry: list) -> tuple[np.ndarray, bytes] | None:
-        """Validate a cached raw output once: (grid, digest), or None where it is no 1..30-sided grid."""
+        """Validate a cached raw output once: (grid, digest), or None where it is no 1..30-sided grid.
+        The usual output, a C-ordered int64 grid, is checked and digested here directly."""
+        r = entry[0]
+        if type(r) is np.ndarray and r.dtype is _INT64 and r.ndim == 2 and r.flags.c_contiguous:
+            h, w = r.shape
+            entry[1] = (r, xxh3_128_digest(r, seed=(h << 32) | w)) if 0 < h <= 30 and 0 < w <= 30 else None
+            return entry[1]
         try:
-            r = valid_result(entry[0])
+            r = valid_result(r)
         except Exception:
             r = None
         entry[1] = None if r is None else (r, grid_digest(r))
@@ -326,7 +351,7 @@ class Engine:
 
     def agreement(self, state: State) -> list[float | None]:
         """Per train pair: the fraction of cells equal to the output, None where shapes differ."""
-        return [np.count_nonzero(a == b) / b.size if a.shape == b.shape else None
+        return [count_equal(a, b) / b.size if a.shape == b.shape else None
                 for a, b in zip(state[: self.n_train], self.outs)]
 
     def progress(self, state: State) -> float:

@@ -257,7 +257,7 @@ def _score(call: Callable, params: dict, pairs: Pairs) -> tuple[int, float] | No
         o = np.asarray(call(params, a0))
     except Exception:
         return None
-    pix = np.count_nonzero(o == b0) / b0.size if o.shape == b0.shape else -1.0
+    pix = compiled.count_equal(o, b0) / b0.size if o.shape == b0.shape else -1.0
     if pix != 1.0:
         return 0, pix
     for a, b in pairs[1:]:

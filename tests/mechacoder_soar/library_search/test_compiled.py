@@ -239,3 +239,15 @@ def test_object_bounding_boxes_are_the_same_with_and_without_the_kernel(monkeypa
                 n_boxes += len(fast)
     assert n_boxes > 100
 
+
+
+def test_count_equal_counts_what_numpy_counts():
+    """The agreement count inference and scoring use: numpy's count on int64 grids, views of
+    them and other dtypes alike."""
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        a = rng.integers(0, 3, (int(rng.integers(1, 9)), int(rng.integers(1, 9))))
+        b = rng.integers(0, 3, a.shape)
+        for x, y in ((a, b), (a[:, ::-1], b), (a.astype(np.int8), b.astype(np.int8)), (a.T, b.T)):
+            got = compiled.count_equal(x, y)
+            assert type(got) is int and got == int(np.count_nonzero(x == y))

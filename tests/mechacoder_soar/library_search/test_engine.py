@@ -198,3 +198,32 @@ def test_symmetry_repair_matches_its_former_code_on_random_grids():
         for mode in ("lr", "ud", "both", "rot4", "diag", "periodic"):
             for mask in (0, 2):
                 assert outcome(_repair, g, mode, mask) == outcome(_repair_before, g, mode, mask), (g.tolist(), mode, mask)
+
+
+def test_step_keys_tell_apart_every_setting_that_differs():
+    """The step cache's key: equal settings in the same order share one key; a value of another
+    type (1, 1.0, True) or another value is another key; an unhashable value is keyed by JSON."""
+    from mechacoder_soar.library_search.engine import step_key
+
+    assert step_key({"colour": 1, "bg": 0}) == step_key({"colour": 1, "bg": 0})
+    keys = [step_key(p) for p in ({"colour": 1}, {"colour": True}, {"colour": 1.0}, {"colour": "1"},
+                                  {"colour": 2}, {"bg": 1}, {"colour": 1, "bg": 0}, {})]
+    assert len(set(keys)) == len(keys)
+    listed = step_key({"mapping": [[1, 2]]})
+    assert isinstance(listed, str) and listed != step_key({"mapping": [[2, 1]]})
+
+
+def test_a_validated_step_output_is_the_grid_and_its_digest_whatever_its_layout():
+    """The engine's one-time check of a step's output: a C-ordered int64 grid (checked directly),
+    a view, another integer dtype and a list all give the grid with the same digest as
+    `grid_digest`; anything not a 1..30-sided integer grid gives None."""
+    from mechacoder_soar.library_search.engine import Engine, grid_digest
+
+    g = np.arange(24, dtype=np.int64).reshape(4, 6) % 10
+    for raw in (g, g[:, ::2], g.astype(np.int8), g.tolist(), g.T):
+        grid, digest = Engine._validate([raw, None])
+        assert np.array_equal(grid, np.asarray(raw)) and digest == grid_digest(np.asarray(raw))
+    assert Engine._validate([g[:, ::2], None])[1] != Engine._validate([g, None])[1]
+    for bad in (np.zeros((31, 2), dtype=np.int64), np.zeros((0, 3), dtype=np.int64), np.zeros(4, dtype=np.int64),
+                np.zeros((2, 2)), "grid", None):
+        assert Engine._validate([bad, None]) is None
