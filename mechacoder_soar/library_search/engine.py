@@ -221,11 +221,18 @@ class Engine:
     @staticmethod
     def _validate(entry: list) -> tuple[np.ndarray, bytes] | None:
         """Validate a cached raw output once: (grid, digest), or None where it is no 1..30-sided grid.
-        The usual output, a C-ordered int64 grid, is checked and digested here directly."""
+        The usual output, an int64 grid, is checked and digested here directly, and made C-ordered
+        where it is a view (crops, flips, rotations): one copy here instead of one in every later
+        digest, memo key and kernel call that reads it."""
         r = entry[0]
-        if type(r) is np.ndarray and r.dtype is _INT64 and r.ndim == 2 and r.flags.c_contiguous:
+        if type(r) is np.ndarray and r.dtype is _INT64 and r.ndim == 2:
             h, w = r.shape
-            entry[1] = (r, xxh3_128_digest(r, seed=(h << 32) | w)) if 0 < h <= 30 and 0 < w <= 30 else None
+            if not (0 < h <= 30 and 0 < w <= 30):
+                entry[1] = None
+                return None
+            if not r.flags.c_contiguous:
+                r = np.ascontiguousarray(r)
+            entry[1] = (r, xxh3_128_digest(r, seed=(h << 32) | w))
             return entry[1]
         try:
             r = valid_result(r)
