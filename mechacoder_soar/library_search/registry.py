@@ -94,8 +94,9 @@ _MEMO_MAX = 1024   # entries per helper before its cache is cleared (bounds memo
 def array_key(a: np.ndarray) -> tuple:
     """A memo key for an array: shape, dtype and a 128-bit XXH3 digest of its cells (hashing the
     bytes of a 30x30 grid as a dict key costs several times the digest; collisions are out of
-    reach as in `engine.grid_digest`)."""
-    return a.shape, a.dtype.str, xxh3_128_digest(a if a.flags.c_contiguous else a.tobytes())
+    reach as in `engine.grid_digest`). The dtype object itself, not its `.str` (a new string to
+    build and hash on every call): dtypes compare and hash by what they are."""
+    return a.shape, a.dtype, xxh3_128_digest(a if a.flags.c_contiguous else a.tobytes())
 
 
 def _memo_key(args: tuple, kwargs: dict) -> tuple:
