@@ -138,6 +138,11 @@ def input_colours(pairs: Pairs) -> list[int]:
 @pair_memo
 def vanishing_colours(pairs: Pairs) -> list[int]:
     """Colours present in every input but absent from every output (noise / mask colours)."""
+    counts = _small_counts([a for a, _ in pairs] + [b for _, b in pairs])
+    if counts is not None and len(pairs):   # colours 0..9: one count for all grids
+        n = len(pairs)
+        gone = (counts[:n] > 0) & (counts[n:] == 0)
+        return np.flatnonzero(gone.all(axis=0)).tolist()
     common = None
     for a, b in pairs:
         s = set(np.unique(a).tolist()) - set(np.unique(b).tolist())

@@ -199,10 +199,42 @@ def recolour_by_size_rank(grid, colours=(), conn=4, bg=0):
     return out
 
 
+def _colour_counts(g, bg):
+    # the grid's colours other than bg, ascending, and how many cells hold each
+    return np.unique(g[g != bg], return_counts=True)
+
+
+@kernel
+def _colour_counts_kernel(g, bg):
+    # cells per colour 0..63 other than bg; slot 64 is set where a colour lies outside 0..63
+    counts = np.zeros(65, dtype=np.int64)
+    for v in g.ravel():
+        if v != bg:
+            if v < 0 or v > 63:
+                counts[64] = 1
+                return counts
+            counts[v] += 1
+    return counts
+
+
+def _colour_counts_twin(g, bg):
+    k = kernel_grid(g, bg)
+    counts = None if k is None else _colour_counts_kernel(k, int(bg))
+    if counts is None or counts[64]:
+        return _colour_counts(g, bg)
+    vals = np.flatnonzero(counts[:64])
+    return vals, counts[vals]
+
+
+# every setting of majority_colour_cell and count_objects_row on one grid asks the same counts
+mark_compiled(_colour_counts, _colour_counts_twin)
+mark_cacheable(_colour_counts)
+
+
 def majority_colour_cell(grid, which="most", bg=0):
     # a 1x1 grid holding the most (or least) frequent non-background colour
     g = np.asarray(grid)
-    vals, counts = np.unique(g[g != bg], return_counts=True)
+    vals, counts = _colour_counts(g, bg)
     if len(vals) == 0:
         raise ValueError("no non-background colour")
     k = np.argmax(counts) if which == "most" else np.argmin(counts)
@@ -374,7 +406,7 @@ register(recolour_by_size, category="colour", cost=1.3, infer=_by_size_infer, he
          description="Recolour each object according to its size (number of cells), with a size-to-colour table learned from the train pairs.")
 register(recolour_by_size_rank, category="colour", cost=1.3, infer=_by_rank_infer, helpers=[_components],
          description="Recolour objects by size rank: the largest object gets the first colour, the next largest the second, and so on.")
-register(majority_colour_cell, category="colour", cost=1.3,
+register(majority_colour_cell, category="colour", cost=1.3, helpers=[_colour_counts],
          space=lambda pairs: [{"which": w, "bg": b} for b in bg_options(pairs) for w in ("most", "least")],
          description="Summarise the grid as a single cell of its most (or least) frequent non-background colour.")
 register(apply_legend, category="colour", cost=1.3, helpers=[_components],

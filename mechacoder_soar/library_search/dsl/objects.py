@@ -12,7 +12,7 @@ from ..compiled import kernel, kernel_grid, plain_ints
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, new_colours, pair_memo, same_shapes
 from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
-from .colour import _components
+from .colour import _colour_counts, _components
 
 SELECTORS = [
     "largest", "smallest", "unique_colour", "unique_shape", "most_colours", "bbox_largest",
@@ -195,7 +195,7 @@ def count_objects_row(grid, conn=8, multicolour=True, bg=0, vertical=False):
     comps = _components(g, conn, multicolour, bg)
     if not comps:
         raise ValueError("no objects")
-    vals, counts = np.unique(g[g != bg], return_counts=True)
+    vals, counts = _colour_counts(g, bg)
     out = np.full((1, len(comps)), vals[np.argmax(counts)], dtype=g.dtype)
     return out.T if vertical else out
 
@@ -556,7 +556,7 @@ register(fill_bboxes, category="objects", cost=1.4, helpers=[_components],
                               for c in new_colours(pairs, b)[:2] for k in (8, 4)],
          keeps_shape=True,
          description="Fill the empty (background) cells inside each object's bounding box with a colour.")
-register(count_objects_row, category="objects", cost=1.5, helpers=[_components],
+register(count_objects_row, category="objects", cost=1.5, helpers=[_components, _colour_counts],
          space=lambda pairs: [{"conn": k, "multicolour": m, "bg": b, "vertical": v} for b in bg_options(pairs)
                               for k, m in _DEFAULT_SETTINGS for v in (False, True)],
          description="Count the objects and output a strip with one cell per object, in the dominant colour.")

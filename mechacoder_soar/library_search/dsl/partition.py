@@ -7,6 +7,7 @@ import numpy as np
 from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, output_colours, pair_memo
+from .colour import _colour_counts
 
 
 def _split(g, parts):
@@ -111,7 +112,7 @@ def select_cell(grid, parts="sep", which="most_filled", bg=0):
         filled = [int((c != bg).sum()) for c in cells]
         return cells[int(np.argmax(filled) if which == "most_filled" else np.argmin(filled))]
     if which in ("most_colours", "least_colours"):
-        ncol = [len(set(np.unique(c).tolist()) - {bg}) for c in cells]
+        ncol = [len(_colour_counts(c, bg)[0]) for c in cells]
         return cells[int(np.argmax(ncol) if which == "most_colours" else np.argmin(ncol))]
     keys = [c.tobytes() + bytes(str(c.shape), "ascii") for c in cells]
     if which == "unique":
@@ -236,7 +237,8 @@ def _cell_shape(params: dict, a: np.ndarray) -> tuple[int, int] | None:
 
 register(cells_overlay, category="partition", cost=1.0, space=_overlay_filter, helpers=[_split],
          description="Split the grid into equal cells (by separator lines or halves/thirds) and overlay them: AND/OR/XOR/NOR of their filled cells in one colour, or stack them.")
-register(select_cell, category="partition", cost=1.1, space=_select_space, helpers=[_split], out_shape=_cell_shape,
+register(select_cell, category="partition", cost=1.1, space=_select_space, helpers=[_split, _colour_counts],
+         out_shape=_cell_shape,
          description="Split the grid into cells by separator lines (or equal parts) and pick one: most/least filled, most colours, the odd one out...")
 register(cells_summary, category="partition", cost=1.2, helpers=[_split, _majority],
          space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],

@@ -101,7 +101,12 @@ def test_fast_colour_counts_equal_the_general_ones(grids):
             assert _infer.output_colours(pairs, bg) == _infer.output_colours(wide, bg)
             assert _infer.new_colours(pairs, bg) == _infer.new_colours(wide, bg)
         assert _infer.input_colours(pairs) == _infer.input_colours(wide)
+        assert _infer.vanishing_colours(pairs) == _infer.vanishing_colours(wide)
         assert infer_colour_map(pairs) == infer_colour_map(wide)
+    # a colour vanishes only where every input has it and no output does
+    masked = [(np.array([[4, 1, 2]]), np.array([[1, 2]])), (np.array([[2, 4], [1, 0]]), np.array([[0]]))]
+    assert _infer.vanishing_colours(masked) == [4]
+    assert _infer.vanishing_colours(masked + [(np.array([[1]]), np.array([[0]]))]) == []
 
 
 def test_inference_on_a_nodes_memoised_pairs_equals_inference_on_a_plain_list(grids):
