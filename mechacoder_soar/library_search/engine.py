@@ -78,22 +78,11 @@ def step_key(params: dict) -> tuple | str:
     return key
 
 
-_COST_CACHE: dict = {}
-
-
 def params_cost(params: dict) -> float:
     """Description-length tie-break: among equally cheap programs prefer the one with less to
     specify (a 6-entry colour map that happens to fit beats nothing; a plain flip beats it).
-    Memoised per distinct params (it is asked for every child)."""
-    if not params:
-        return 0.0
-    k = params_key(params)
-    hit = _COST_CACHE.get(k)
-    if hit is None:
-        if len(_COST_CACHE) > 65536:
-            _COST_CACHE.clear()
-        hit = _COST_CACHE[k] = 0.003 * len(json.dumps(params))
-    return hit
+    The engine remembers it per setting (`Engine.params_cost`: it is asked for every child)."""
+    return 0.003 * len(json.dumps(params)) if params else 0.0
 
 
 @dataclass

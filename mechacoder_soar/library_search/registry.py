@@ -44,6 +44,8 @@ class NodePairs(list):
     def __init__(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]] = ()):
         super().__init__(pairs)
         self.memo: dict = {}
+
+
 OutShape = Callable[[dict, np.ndarray], "tuple[int, int] | None"]
 
 
