@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import kernel_grid
+from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, output_colours, pair_memo
-from . import colour as colour_dsl   # its _colour_counts_kernel by attribute: bound to numba once compiled
 from .colour import _colour_counts
 
 
@@ -150,14 +149,28 @@ def cells_summary(grid, bg=0):
     return out
 
 
+@kernel
+def _majority_kernel(c, bg):
+    # -1 where a non-background colour is outside 0..63 (the caller counts the Python way). It
+    # counts as colour.py's _colour_counts_kernel does, but returns one colour, not an array: it
+    # runs once per cell, and boxing an array and reading it back doubled cells_summary's time
+    counts = np.zeros(64, dtype=np.int64)
+    for v in c.ravel():
+        if v != bg:
+            if v < 0 or v > 63:
+                return -1
+            counts[v] += 1
+    best = bg
+    for v in range(64):
+        if counts[v] > 0 and (best == bg or counts[v] > counts[best]):
+            best = v
+    return best
+
+
 def _majority_twin(c, bg):
-    # from the colour counts' kernel (colour.py): the first colour with the most cells, bg where
-    # there is none; the Python helper where a colour lies outside 0..63
     k = kernel_grid(c, bg)
-    counts = None if k is None else colour_dsl._colour_counts_kernel(k, int(bg))
-    if counts is None or counts[64]:
-        return _majority(c, bg)
-    return int(np.argmax(counts[:64])) if counts[:64].any() else bg
+    found = -1 if k is None else _majority_kernel(k, int(bg))
+    return _majority(c, bg) if found < 0 else found
 
 
 mark_compiled(_majority, _majority_twin)
