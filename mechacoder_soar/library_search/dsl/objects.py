@@ -112,17 +112,36 @@ mark_compiled(_chosen, _chosen_twin)
 mark_cacheable(_chosen, uses=[_components, _select])
 
 
+def _boxes(g, conn, multicolour, bg):
+    # every component's bounding box (y0, x0, y1, x1), ends exclusive, in _components' order
+    out = []
+    for _, cells in _components(g, conn, multicolour, bg):
+        ys = [p[0] for p in cells]
+        xs = [p[1] for p in cells]
+        out.append((min(ys), min(xs), max(ys) + 1, max(xs) + 1))
+    return out
+
+
+def _boxes_twin(g, conn, multicolour, bg):
+    # the boxes from the compiled labelling, kept per grid and setting (`_cached_boxes`, shared
+    # with crop inference): no cell lists built
+    k = kernel_grid(g, conn, multicolour, bg)
+    if k is None:
+        return _boxes(g, conn, multicolour, bg)
+    return _cached_boxes(k.tobytes(), k.shape, conn, multicolour, bg)
+
+
+mark_compiled(_boxes, _boxes_twin)
+
+
 def crop_object(grid, selector="largest", conn=8, multicolour=True, bg=0, isolate=False):
     g = np.asarray(grid)
-    comps = _components(g, conn, multicolour, bg)
     i = _chosen(g, selector, conn, multicolour, bg)
-    ys = [p[0] for p in comps[i][1]]
-    xs = [p[1] for p in comps[i][1]]
-    y0, x0 = min(ys), min(xs)
+    y0, x0, y1, x1 = _boxes(g, conn, multicolour, bg)[i]
     if not isolate:
-        return g[y0:max(ys) + 1, x0:max(xs) + 1]
-    out = np.full((max(ys) + 1 - y0, max(xs) + 1 - x0), bg, dtype=g.dtype)
-    for y, x in comps[i][1]:
+        return g[y0:y1, x0:x1]
+    out = np.full((y1 - y0, x1 - x0), bg, dtype=g.dtype)
+    for y, x in _components(g, conn, multicolour, bg)[i][1]:
         out[y - y0, x - x0] = g[y, x]
     return out
 
@@ -162,10 +181,8 @@ def draw_bboxes(grid, colour=1, conn=8, bg=0):
     g = np.asarray(grid)
     out = g.copy()
     h, w = g.shape
-    for _, cells in _components(g, conn, True, bg):
-        ys = [p[0] for p in cells]
-        xs = [p[1] for p in cells]
-        y0, x0, y1, x1 = max(min(ys) - 1, 0), max(min(xs) - 1, 0), min(max(ys) + 1, h - 1), min(max(xs) + 1, w - 1)
+    for y0, x0, y1, x1 in _boxes(g, conn, True, bg):
+        y0, x0, y1, x1 = max(y0 - 1, 0), max(x0 - 1, 0), min(y1, h - 1), min(x1, w - 1)
         for y in range(y0, y1 + 1):
             for x in (x0, x1):
                 if out[y, x] == bg:
@@ -181,10 +198,8 @@ def fill_bboxes(grid, colour=1, conn=8, bg=0):
     # fill the background cells inside every object's bounding box
     g = np.asarray(grid)
     out = g.copy()
-    for _, cells in _components(g, conn, True, bg):
-        ys = [p[0] for p in cells]
-        xs = [p[1] for p in cells]
-        sub = out[min(ys):max(ys) + 1, min(xs):max(xs) + 1]
+    for y0, x0, y1, x1 in _boxes(g, conn, True, bg):
+        sub = out[y0:y1, x0:x1]
         sub[sub == bg] = colour
     return out
 
@@ -538,7 +553,7 @@ def _object_edit_infer(kind: str):
     return infer
 
 
-register(crop_object, category="objects", cost=1.0, infer=_crop_infer, helpers=[_components, _select, _chosen],
+register(crop_object, category="objects", cost=1.0, infer=_crop_infer, helpers=[_components, _select, _chosen, _boxes],
          description="Find connected objects, choose one (largest, smallest, unique colour or shape, most colours, topmost...) and crop the grid to its bounding box.")
 register(keep_object, category="objects", cost=1.3, infer=_object_edit_infer("keep"), helpers=[_components, _select, _chosen],
          description="Keep only one chosen object (largest, smallest, unique...) in place and erase everything else.")
@@ -546,12 +561,12 @@ register(remove_object, category="objects", cost=1.3, infer=_object_edit_infer("
          description="Erase one chosen object (largest, smallest, unique...) and keep the rest of the grid.")
 register(recolour_object, category="objects", cost=1.3, infer=_object_edit_infer("recolour"), helpers=[_components, _select, _chosen],
          description="Recolour one chosen object (largest, smallest, unique shape...) with a single colour.")
-register(draw_bboxes, category="objects", cost=1.4, helpers=[_components],
+register(draw_bboxes, category="objects", cost=1.4, helpers=[_components, _boxes],
          space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
                               for c in new_colours(pairs, b)[:2] for k in (8, 4)],
          keeps_shape=True,
          description="Draw a one-cell rectangle outline around each object's bounding box.")
-register(fill_bboxes, category="objects", cost=1.4, helpers=[_components],
+register(fill_bboxes, category="objects", cost=1.4, helpers=[_components, _boxes],
          space=lambda pairs: [{"colour": c, "conn": k, "bg": b} for b in bg_options(pairs)
                               for c in new_colours(pairs, b)[:2] for k in (8, 4)],
          keeps_shape=True,
