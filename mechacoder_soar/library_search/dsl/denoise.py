@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from ..compiled import kernel, kernel_grid
+from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, same_shapes, vanishing_colours
 from .colour import _components
 
@@ -31,6 +32,32 @@ def _neighbour_counts(g, exclude=-1):
     if 0 <= exclude < 10:
         counts[exclude] = 0
     return counts
+
+
+@kernel
+def _neighbour_counts_kernel(g, exclude):
+    h, w = g.shape
+    counts = np.zeros((10, h, w), dtype=np.int64)
+    for y in range(h):
+        for x in range(w):
+            for yy in range(max(y - 1, 0), min(y + 2, h)):
+                for xx in range(max(x - 1, 0), min(x + 2, w)):
+                    v = g[yy, xx]
+                    if 0 <= v < 10:
+                        counts[v, y, x] += 1
+    if 0 <= exclude < 10:
+        counts[exclude] = 0
+    return counts
+
+
+def _neighbour_counts_twin(g, exclude=-1):
+    k = kernel_grid(g, exclude)
+    if k is None:
+        return _neighbour_counts(g, exclude)
+    return _neighbour_counts_kernel(k, int(exclude))
+
+
+mark_compiled(_neighbour_counts, _neighbour_counts_twin)
 
 
 def replace_noise(grid, noise=5):
