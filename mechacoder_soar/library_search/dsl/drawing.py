@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compiled import grid_twin, kernel, kernel_grid
-from ..registry import Pairs, mark_compiled, register
+from ..registry import Pairs, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, input_colours, new_colours, same_shapes
 
 
@@ -72,6 +72,31 @@ def _neighbours_mask(m, diag):
     return r
 
 
+@kernel
+def _neighbours_mask_kernel(m, diag):
+    h, w = m.shape
+    r = np.zeros((h, w), dtype=np.bool_)
+    for y in range(h):
+        for x in range(w):
+            for yy in range(max(y - 1, 0), min(y + 2, h)):
+                for xx in range(max(x - 1, 0), min(x + 2, w)):
+                    # a 4-neighbour shares a row or a column; a diagonal one counts only with diag
+                    if m[yy, xx] and not (yy == y and xx == x) and (diag or yy == y or xx == x):
+                        r[y, x] = True
+    return r
+
+
+def _neighbours_mask_twin(m, diag):
+    # the kernel for boolean masks (what halo passes) and a plain bool or int diag
+    if (type(m) is not np.ndarray or m.dtype != np.bool_ or m.ndim != 2
+            or not isinstance(diag, (bool, int, np.bool_, np.integer))):
+        return _neighbours_mask(m, diag)
+    return _neighbours_mask_kernel(np.ascontiguousarray(m), bool(diag))
+
+
+mark_compiled(_neighbours_mask, _neighbours_mask_twin)
+
+
 def halo(grid, colour=1, diag=True, bg=0):
     # paint background cells that touch an object
     g = np.asarray(grid)
@@ -80,25 +105,47 @@ def halo(grid, colour=1, diag=True, bg=0):
     return out
 
 
+def _interior(g):
+    # cells whose four neighbours all share their colour (cells beyond the border count as -1)
+    p = np.full((g.shape[0] + 2, g.shape[1] + 2), -1).astype(g.dtype)   # g framed by -1 (cheaper than np.pad)
+    p[1:-1, 1:-1] = g
+    return (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
+
+
+@kernel
+def _interior_kernel(g):
+    h, w = g.shape
+    r = np.zeros((h, w), dtype=np.bool_)
+    for y in range(h):
+        for x in range(w):
+            v = g[y, x]
+            up = g[y - 1, x] if y > 0 else -1
+            down = g[y + 1, x] if y < h - 1 else -1
+            left = g[y, x - 1] if x > 0 else -1
+            right = g[y, x + 1] if x < w - 1 else -1
+            r[y, x] = up == v and down == v and left == v and right == v
+    return r
+
+
+_interior_twin = grid_twin(_interior, _interior_kernel)
+# hollow and fill_interior, with every colour inference tries, ask the same grids
+mark_compiled(_interior, _interior_twin)
+mark_cacheable(_interior)
+
+
 def hollow(grid, bg=0):
     # erase object interiors (cells whose four neighbours share their colour), keeping outlines
     g = np.asarray(grid)
-    p = np.full((g.shape[0] + 2, g.shape[1] + 2), -1).astype(g.dtype)   # g framed by -1 (cheaper than np.pad)
-    p[1:-1, 1:-1] = g
-    same = (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
     out = g.copy()
-    out[same & (g != bg)] = bg
+    out[_interior(g) & (g != bg)] = bg
     return out
 
 
 def fill_interior(grid, colour=1, bg=0):
     # recolour object interiors (cells whose four neighbours share their colour)
     g = np.asarray(grid)
-    p = np.full((g.shape[0] + 2, g.shape[1] + 2), -1).astype(g.dtype)   # g framed by -1 (cheaper than np.pad)
-    p[1:-1, 1:-1] = g
-    same = (p[:-2, 1:-1] == g) & (p[2:, 1:-1] == g) & (p[1:-1, :-2] == g) & (p[1:-1, 2:] == g)
     out = g.copy()
-    out[same & (g != bg)] = colour
+    out[_interior(g) & (g != bg)] = colour
     return out
 
 
@@ -285,11 +332,11 @@ register(halo, category="drawing", cost=1.2, helpers=[_neighbours_mask],
          space=lambda pairs: [{**p, "diag": d} for p in _colour_space(pairs) for d in (True, False)],
          keeps_shape=True,
          description="Draw a one-cell outline (halo) in a colour on the background around every object.")
-register(hollow, category="drawing", cost=1.2,
+register(hollow, category="drawing", cost=1.2, helpers=[_interior],
          space=lambda pairs: [{"bg": b} for b in bg_options(pairs)],
          keeps_shape=True,
          description="Hollow out solid objects: erase interior cells and keep only their outlines.")
-register(fill_interior, category="drawing", cost=1.2, space=_colour_space,
+register(fill_interior, category="drawing", cost=1.2, space=_colour_space, helpers=[_interior],
          keeps_shape=True,
          description="Recolour the interior cells of solid objects, keeping their outline colour.")
 register(rays, category="drawing", cost=1.3, space=_rays_space, helpers=[_shoot],
