@@ -114,13 +114,43 @@ def self_kron(grid, invert=False, bg=0, colour=-1):
     return out
 
 
-def crop_to_colour(grid, colour=1, inner=False):
-    # the bounding box of one colour (a frame, a marker), optionally without its one-cell rim
-    g = np.asarray(grid)
+def _colour_box(g, colour):
+    # the bounding box (y0, y1, x0, x1), ends exclusive, of the cells of one colour
     ys, xs = np.nonzero(g == colour)
     if len(ys) == 0:
         raise ValueError("colour not present")
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    return ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+
+
+@kernel
+def _colour_box_kernel(g, colour):
+    # (y0, y1, x0, x1) as _colour_box gives it; y1 is 0 where the colour is absent
+    h, w = g.shape
+    y0, y1, x0, x1 = h, -1, w, -1
+    for y in range(h):
+        for x in range(w):
+            if g[y, x] == colour:
+                y0, y1, x0, x1 = min(y0, y), max(y1, y), min(x0, x), max(x1, x)
+    return y0, y1 + 1, x0, x1 + 1
+
+
+def _colour_box_twin(g, colour):
+    k = kernel_grid(g, colour)
+    if k is None:
+        return _colour_box(g, colour)
+    box = _colour_box_kernel(k, int(colour))
+    if box[1] == 0:
+        raise ValueError("colour not present")
+    return box
+
+
+mark_compiled(_colour_box, _colour_box_twin)
+
+
+def crop_to_colour(grid, colour=1, inner=False):
+    # the bounding box of one colour (a frame, a marker), optionally without its one-cell rim
+    g = np.asarray(grid)
+    y0, y1, x0, x1 = _colour_box(g, colour)
     if inner:
         y0, y1, x0, x1 = y0 + 1, y1 - 1, x0 + 1, x1 - 1
         if y1 <= y0 or x1 <= x0:
@@ -291,7 +321,7 @@ register(mirror_concat, category="geometry", cost=1.0, out_shape=_mirror_shape,
 register(self_kron, category="geometry", cost=1.3, space=_kron_space,
          out_shape=lambda params, a: (a.shape[0] ** 2, a.shape[1] ** 2),
          description="Fractal blow-up: place a copy of the grid in every (non-)background cell of itself, giving an (h*h) x (w*w) grid.")
-register(crop_to_colour, category="geometry", cost=1.1, space=_crop_colour_space,
+register(crop_to_colour, category="geometry", cost=1.1, space=_crop_colour_space, helpers=[_colour_box],
          description="Crop to the bounding box of one colour (e.g. a frame or marker), optionally keeping only what is inside its rim.")
 register(remove_border, category="geometry", cost=1.2,
          description="Remove the outermost frame of cells (first/last row and column).")

@@ -7,6 +7,7 @@ import numpy as np
 from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, input_colours, same_shapes, vanishing_colours
+from .geometry import _colour_box
 
 
 MODES = ("lr", "ud", "both", "rot4", "diag", "periodic")
@@ -333,11 +334,8 @@ def repair_masked(grid, mode="lr", mask=0):
 def crop_repaired(grid, mode="lr", mask=0):
     # repair the masked region, then return just that region (what was hidden under the mask)
     g = np.asarray(grid)
-    ys, xs = np.nonzero(g == mask)
-    if len(ys) == 0:
-        raise ValueError("no masked cells")
-    out = _repair(g, mode, mask)
-    return out[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    y0, y1, x0, x1 = _colour_box(g, mask)   # raises where nothing is masked
+    return _repair(g, mode, mask)[y0:y1, x0:x1]
 
 
 
@@ -370,5 +368,5 @@ register(symmetrize, category="symmetry", cost=1.2, helpers=[_mirror_fill],
 register(repair_masked, category="symmetry", cost=1.2, space=_repair_space, helpers=[_repair, _periodic],
          keeps_shape=True,
          description="Repair a damaged symmetric or periodic pattern: cells of the mask colour are restored from their mirror or repeating counterparts.")
-register(crop_repaired, category="symmetry", cost=1.2, space=_crop_space, helpers=[_repair, _periodic],
+register(crop_repaired, category="symmetry", cost=1.2, space=_crop_space, helpers=[_repair, _periodic, _colour_box],
          description="Find the rectangle hidden under a mask colour in a symmetric or periodic pattern and output what belongs there.")
