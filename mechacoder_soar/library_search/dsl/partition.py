@@ -109,7 +109,7 @@ def select_cell(grid, parts="sep", which="most_filled", bg=0):
     cells = [c for row in _split(g, parts) for c in row]
     # each measure is taken only for the choice that needs it
     if which in ("most_filled", "least_filled"):
-        filled = [int((c != bg).sum()) for c in cells]
+        filled = [int(np.count_nonzero(c != bg)) for c in cells]
         return cells[int(np.argmax(filled) if which == "most_filled" else np.argmin(filled))]
     if which in ("most_colours", "least_colours"):
         ncol = [len(_colour_counts(c, bg)[0]) for c in cells]

@@ -64,9 +64,9 @@ def _count(g, what, bg):
     if what == "colours":
         return len(set(np.unique(g).tolist()) - {bg})
     if what == "cells":
-        return int((g != bg).sum())
+        return int(np.count_nonzero(g != bg))
     if what == "bg_cells":
-        return int((g == bg).sum())
+        return int(np.count_nonzero(g == bg))
     if what == "height":
         return g.shape[0]
     if what == "width":
@@ -246,7 +246,7 @@ def _count_of(g, colour, what, bg):
         cnt[cnt == 0] = g.size + 1
         colour = int(cnt.argmin())
     if what == "cells":
-        n = int((g == colour).sum())
+        n = int(np.count_nonzero(g == colour))
     elif what == "objects":
         m = (g == colour).astype(np.int64)
         n = len(_components(m, 8, False, 0))
@@ -256,7 +256,7 @@ def _count_of(g, colour, what, bg):
             raise ValueError("no frame colour")
         f = np.bincount(others.clip(0, 9), minlength=10).argmax()
         ys, xs = np.nonzero(g == f)
-        n = int((g[ys.min():ys.max() + 1, xs.min():xs.max() + 1] == colour).sum())
+        n = int(np.count_nonzero(g[ys.min():ys.max() + 1, xs.min():xs.max() + 1] == colour))
     else:
         raise ValueError(f"unknown count {what!r}")
     return colour, n
