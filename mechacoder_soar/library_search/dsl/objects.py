@@ -3,13 +3,13 @@ position...), cropping/keeping/removing/recolouring it, bounding boxes, counting
 from __future__ import annotations
 
 import heapq
-from functools import lru_cache
+from functools import wraps
 
 import numpy as np
 
 from .. import compiled
 from ..compiled import kernel, kernel_grid, plain_ints
-from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
+from ..registry import Pairs, array_key, cached, mark_cacheable, mark_compiled, register
 from ._infer import bg_options, new_colours, pair_memo, same_shapes
 from . import colour as colour_dsl   # its _components_kernel by attribute: bound to numba once compiled
 from .colour import _colour_counts, _components
@@ -101,7 +101,7 @@ def _chosen_twin(g, selector, conn, multicolour, bg):
     k = kernel_grid(g, conn, multicolour, bg)
     if k is None or selector not in SELECTORS:
         return _chosen(g, selector, conn, multicolour, bg)
-    i = _cached_select(k.tobytes(), k.shape, conn, multicolour, bg, selector)
+    i = _cached_choices(k, conn, multicolour, bg)[selector]
     if i < 0:
         raise ValueError(f"selector {selector!r} chooses no object")
     return i
@@ -128,7 +128,7 @@ def _boxes_twin(g, conn, multicolour, bg):
     k = kernel_grid(g, conn, multicolour, bg)
     if k is None:
         return _boxes(g, conn, multicolour, bg)
-    return _cached_boxes(k.tobytes(), k.shape, conn, multicolour, bg)
+    return _cached_boxes(k, conn, multicolour, bg)
 
 
 mark_compiled(_boxes, _boxes_twin)
@@ -218,46 +218,59 @@ def count_objects_row(grid, conn=8, multicolour=True, bg=0, vertical=False):
 # ---------------------------------------------------------------- parameter inference
 
 
-@lru_cache(maxsize=4096)
-def _cached_comps(key: bytes, shape: tuple, conn: int, multi: bool, bg: int):
-    g = np.frombuffer(key, dtype=np.int64).reshape(shape)
-    return g, cached(_components)(g, conn, multi, bg)
+_MISSING = object()
 
 
-def _comps_of(a: np.ndarray, conn: int, multi: bool, bg: int):
-    a = np.ascontiguousarray(a, dtype=np.int64)
-    return _cached_comps(a.tobytes(), a.shape, conn, multi, bg)
+def _grid_memo(maxsize: int):
+    """Memoise `fn(g, *settings)` for a C-ordered int64 grid `g`, keyed by the grid's `array_key`
+    (shape and a 16-byte XXH3 digest: hashing a copy of a 30x30 grid's bytes on every call cost
+    several times as much) and the settings; emptied when full. Results are shared: read-only."""
+    def wrap(fn):
+        cache: dict = {}
+
+        @wraps(fn)
+        def memo(g, *settings):
+            k = (array_key(g), *settings)
+            hit = cache.get(k, _MISSING)
+            if hit is _MISSING:
+                if len(cache) >= maxsize:
+                    cache.clear()
+                hit = cache[k] = fn(g, *settings)
+            return hit
+
+        memo.cache_clear = cache.clear   # type: ignore[attr-defined]
+        return memo
+    return wrap
 
 
-@lru_cache(maxsize=8192)
-def _cached_boxes(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> list[tuple[int, int, int, int]]:
+@_grid_memo(8192)
+def _cached_boxes(g: np.ndarray, conn: int, multi: bool, bg: int) -> list[tuple[int, int, int, int]]:
     """The components' bounding boxes (y0, x0, y1, x1), from the compiled labelling where the grid
     allows it (no cell lists built), else from the cached components."""
     if compiled.ENABLED and plain_ints(conn, multi, bg):
-        g = np.frombuffer(key, dtype=np.int64).reshape(shape)
+        shape = g.shape
         cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
         if len(starts) == 1:
             return []
         ys, xs, first = cells // shape[1], cells % shape[1], starts[:-1]
         return list(zip(np.minimum.reduceat(ys, first).tolist(), np.minimum.reduceat(xs, first).tolist(),
                         (np.maximum.reduceat(ys, first) + 1).tolist(), (np.maximum.reduceat(xs, first) + 1).tolist()))
-    _, comps = _cached_comps(key, shape, conn, multi, bg)
+    comps = cached(_components)(g, conn, multi, bg)
     return [(min(ys), min(xs), max(ys) + 1, max(xs) + 1)
             for ys, xs in (([p[0] for p in cells], [p[1] for p in cells]) for _, cells in comps)]
 
 
-@lru_cache(maxsize=8192)
-def _cached_choices(key: bytes, shape: tuple, conn: int, multi: bool, bg: int) -> dict[str, int]:
+@_grid_memo(8192)
+def _cached_choices(g: np.ndarray, conn: int, multi: bool, bg: int) -> dict[str, int]:
     """Every selector's chosen component index, -1 where `_select` raises (failures are answers
     too: "no unique object" is common), with the bounding boxes worked out once for all."""
     if compiled.ENABLED and plain_ints(conn, multi, bg):
-        g = np.frombuffer(key, dtype=np.int64).reshape(shape)
         if g.min() >= 0 and g.max() < 63:   # colour sets are bit masks in the kernel
             cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
             return dict(zip(SELECTORS, _choices_kernel(g, cells, starts).tolist()))
     try:
-        g, comps = _cached_comps(key, shape, conn, multi, bg)
-        boxes = _cached_boxes(key, shape, conn, multi, bg)
+        comps = cached(_components)(g, conn, multi, bg)
+        boxes = _cached_boxes(g, conn, multi, bg)
     except Exception:
         return dict.fromkeys(SELECTORS, -1)
     out = {}
@@ -369,46 +382,37 @@ def _choices_kernel(g, cells, starts):
     return res
 
 
-def _cached_select(key: bytes, shape: tuple, conn: int, multi: bool, bg: int, selector: str) -> int:
-    """The chosen component's index, or -1 where `_select` raises."""
-    return _cached_choices(key, shape, conn, multi, bg)[selector]
-
-
 class _Chosen:
     """Per pair of one search node (shared by its four object inferences, `_chosen_of`): each
-    setting's components, boxes and selector choices, looked up by the grid's bytes, taken once."""
+    setting's components, boxes and selector choices, looked up by the grid, taken once."""
 
     def __init__(self, pairs: Pairs):
-        self.keys = [(np.ascontiguousarray(a, dtype=np.int64).tobytes(), a.shape) for a, _ in pairs]
+        self.grids = [np.ascontiguousarray(a, dtype=np.int64) for a, _ in pairs]
         # the compiled paths read int64 grids; other dtypes (hand-made pairs) take the Python ones
         self.compiled = compiled.ENABLED and all(np.asarray(a).dtype == np.int64 and np.asarray(o).dtype == np.int64
                                                  for a, o in pairs)
 
     def comps(self, j: int, conn: int, multi: bool, bg: int):
-        key, shape = self.keys[j]
-        return _cached_comps(key, shape, conn, multi, bg)[1]
+        return cached(_components)(self.grids[j], conn, multi, bg)
 
     def box_shapes(self, j: int, conn: int, multi: bool, bg: int) -> set[tuple[int, int]]:
         """The bounding-box shapes of the components (none where finding them fails)."""
-        key, shape = self.keys[j]
         try:
-            boxes = _cached_boxes(key, shape, conn, multi, bg)
+            boxes = _cached_boxes(self.grids[j], conn, multi, bg)
         except Exception:
             return set()
         return {(y1 - y0, x1 - x0) for y0, x0, y1, x1 in boxes}
 
     def box_shape(self, j: int, conn: int, multi: bool, bg: int, i: int) -> tuple[int, int]:
         """The bounding-box shape of component `i`."""
-        key, shape = self.keys[j]
-        y0, x0, y1, x1 = _cached_boxes(key, shape, conn, multi, bg)[i]
+        y0, x0, y1, x1 = _cached_boxes(self.grids[j], conn, multi, bg)[i]
         return y1 - y0, x1 - x0
 
     def agreements(self, j: int, conn: int, multi: bool, bg: int, kind: str, col, o: np.ndarray,
                    picks: np.ndarray, fast: bool) -> np.ndarray:
         """Per picked component index: the fraction of `o`'s cells that keeping / removing /
         recolouring that component gets right. `fast`: every component's count from one kernel call."""
-        key, shape = self.keys[j]
-        a = np.frombuffer(key, dtype=np.int64).reshape(shape)
+        a = self.grids[j]
         if fast:
             cells, starts = colour_dsl._components_kernel(a, conn == 8, bool(multi), int(bg))
             v = int(bg) if kind != "recolour" else int(col)
@@ -420,13 +424,11 @@ class _Chosen:
         return np.array([by_pick[i] for i in picks.tolist()], dtype=np.float64)
 
     def index(self, j: int, conn: int, multi: bool, bg: int, sel: str) -> int:
-        key, shape = self.keys[j]
-        return _cached_select(key, shape, conn, multi, bg, sel)
+        return _cached_choices(self.grids[j], conn, multi, bg)[sel]
 
     def indices(self, conn: int, multi: bool, bg: int) -> np.ndarray:
         """Every selector's choice (SELECTORS order, -1 where it fails), one row per pair."""
-        return np.array([list(_cached_choices(key, shape, conn, multi, bg).values()) for key, shape in self.keys],
-                        dtype=np.int64)
+        return np.array([list(_cached_choices(g, conn, multi, bg).values()) for g in self.grids], dtype=np.int64)
 
 
 @pair_memo

@@ -226,15 +226,15 @@ def test_object_bounding_boxes_are_the_same_with_and_without_the_kernel(monkeypa
     grids = list(_grids(11, 20)) + [np.zeros((3, 4), dtype=np.int64), np.full((2, 2), 5, dtype=np.int64)]
     n_boxes = 0
     for a in grids:
-        key = np.ascontiguousarray(a, dtype=np.int64).tobytes()
+        g = np.ascontiguousarray(a, dtype=np.int64)
         for conn, multi in objects._DEFAULT_SETTINGS:
             for bg in (0, 5):
                 objects._cached_boxes.cache_clear()
-                fast = objects._cached_boxes(key, a.shape, conn, multi, bg)
+                fast = objects._cached_boxes(g, conn, multi, bg)
                 objects._cached_boxes.cache_clear()
                 with monkeypatch.context() as m:
                     m.setattr(compiled, "ENABLED", False)
-                    slow = objects._cached_boxes(key, a.shape, conn, multi, bg)
+                    slow = objects._cached_boxes(g, conn, multi, bg)
                 assert fast == slow, (a.tolist(), conn, multi, bg)
                 n_boxes += len(fast)
     assert n_boxes > 100
