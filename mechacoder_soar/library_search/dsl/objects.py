@@ -244,12 +244,20 @@ def _grid_memo(maxsize: int):
 
 
 @_grid_memo(8192)
+def _labels(g: np.ndarray, conn: int, multi: bool, bg: int) -> tuple[np.ndarray, np.ndarray]:
+    """The compiled labelling of a C-ordered int64 grid (`colour._components_kernel`: every
+    component's cells, grouped, and where each group starts), for integer settings: boxes, selector
+    choices and the edit agreements of keep / remove / recolour all read the same one."""
+    return colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
+
+
+@_grid_memo(8192)
 def _cached_boxes(g: np.ndarray, conn: int, multi: bool, bg: int) -> list[tuple[int, int, int, int]]:
     """The components' bounding boxes (y0, x0, y1, x1), from the compiled labelling where the grid
     allows it (no cell lists built), else from the cached components."""
     if compiled.ENABLED and plain_ints(conn, multi, bg):
         shape = g.shape
-        cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
+        cells, starts = _labels(g, conn, multi, bg)
         if len(starts) == 1:
             return []
         ys, xs, first = cells // shape[1], cells % shape[1], starts[:-1]
@@ -266,7 +274,7 @@ def _cached_choices(g: np.ndarray, conn: int, multi: bool, bg: int) -> dict[str,
     too: "no unique object" is common), with the bounding boxes worked out once for all."""
     if compiled.ENABLED and plain_ints(conn, multi, bg):
         if g.min() >= 0 and g.max() < 63:   # colour sets are bit masks in the kernel
-            cells, starts = colour_dsl._components_kernel(g, conn == 8, bool(multi), int(bg))
+            cells, starts = _labels(g, conn, multi, bg)
             return dict(zip(SELECTORS, _choices_kernel(g, cells, starts).tolist()))
     try:
         comps = cached(_components)(g, conn, multi, bg)
@@ -414,7 +422,7 @@ class _Chosen:
         recolouring that component gets right. `fast`: every component's count from one kernel call."""
         a = self.grids[j]
         if fast:
-            cells, starts = colour_dsl._components_kernel(a, conn == 8, bool(multi), int(bg))
+            cells, starts = _labels(a, conn, multi, bg)
             v = int(bg) if kind != "recolour" else int(col)
             counts = _edit_counts_kernel(a, np.ascontiguousarray(o, dtype=np.int64), cells, starts, kind == "keep",
                                          int(bg), v)
