@@ -81,7 +81,7 @@ def majority_filter(grid):
     # each cell becomes the most common colour in its 3x3 neighbourhood (itself winning ties)
     g = np.asarray(grid)
     counts = _neighbour_counts(g)
-    own = np.take_along_axis(counts, np.clip(g, 0, 9)[None], axis=0)[0]
+    own = np.take_along_axis(counts, np.minimum(np.maximum(g, 0), 9)[None], axis=0)[0]
     return np.where(own < counts.max(axis=0), counts.argmax(axis=0), g).astype(g.dtype)
 
 

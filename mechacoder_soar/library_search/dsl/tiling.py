@@ -146,7 +146,7 @@ def _block_infer(pairs: Pairs) -> list[dict]:
     table: dict[int, np.ndarray] = {}
     # every colour's block must be confirmed by a second occurrence; otherwise a 1x1 input would
     # "learn" its whole output as one block (memorisation, not a rule)
-    seen = np.bincount(np.concatenate([a.ravel() for a, _ in pairs]).clip(0, 9), minlength=10)
+    seen = np.bincount(np.minimum(np.maximum(np.concatenate([a.ravel() for a, _ in pairs]), 0), 9), minlength=10)
     if any(0 < n < 2 for n in seen.tolist()):
         return []
     for a, b in pairs:
@@ -225,14 +225,14 @@ def scale_down_any(grid, ky=2, kx=2, bg=0):
     if h % ky or w % kx:
         raise ValueError("grid does not divide into blocks")
     if bg < 0:
-        bg = int(np.bincount(g.ravel().clip(0, 9), minlength=10).argmax())
+        bg = int(np.bincount(np.minimum(np.maximum(g.ravel(), 0), 9), minlength=10).argmax())
     out = np.full((h // ky, w // kx), bg, dtype=g.dtype)
     for i in range(h // ky):
         for j in range(w // kx):
             v = g[i * ky:(i + 1) * ky, j * kx:(j + 1) * kx]
             v = v[v != bg]
             if len(v):
-                out[i, j] = np.bincount(v.clip(0, 9), minlength=10).argmax()
+                out[i, j] = np.bincount(np.minimum(np.maximum(v, 0), 9), minlength=10).argmax()
     return out
 
 
@@ -240,7 +240,7 @@ def _count_of(g, colour, what, bg):
     # (the colour counted, how many): cells or objects of `colour` (-1: the rarest non-background
     # colour), or its cells inside the bounding box of the most common other colour (a frame)
     if colour < 0:
-        cnt = np.bincount(g[g != bg].clip(0, 9), minlength=10)
+        cnt = np.bincount(np.minimum(np.maximum(g[g != bg], 0), 9), minlength=10)
         if cnt.sum() == 0:
             raise ValueError("nothing to count")
         cnt[cnt == 0] = g.size + 1
@@ -254,7 +254,7 @@ def _count_of(g, colour, what, bg):
         others = g[(g != colour) & (g != bg)]
         if len(others) == 0:
             raise ValueError("no frame colour")
-        f = np.bincount(others.clip(0, 9), minlength=10).argmax()
+        f = np.bincount(np.minimum(np.maximum(others, 0), 9), minlength=10).argmax()
         ys, xs = np.nonzero(g == f)
         n = int(np.count_nonzero(g[ys.min():ys.max() + 1, xs.min():xs.max() + 1] == colour))
     else:
