@@ -107,13 +107,13 @@ def cells_overlay(grid, parts="sep", op="and", colour=1, bg=0):
 def select_cell(grid, parts="sep", which="most_filled", bg=0):
     g = np.asarray(grid)
     cells = [c for row in _split(g, parts) for c in row]
-    # each measure is taken only for the choice that needs it
+    # each measure is taken only for the choice that needs it; ties go to the first cell
     if which in ("most_filled", "least_filled"):
         filled = [int(np.count_nonzero(c != bg)) for c in cells]
-        return cells[int(np.argmax(filled) if which == "most_filled" else np.argmin(filled))]
+        return cells[filled.index(max(filled) if which == "most_filled" else min(filled))]
     if which in ("most_colours", "least_colours"):
         ncol = [len(_colour_counts(c, bg)[0]) for c in cells]
-        return cells[int(np.argmax(ncol) if which == "most_colours" else np.argmin(ncol))]
+        return cells[ncol.index(max(ncol) if which == "most_colours" else min(ncol))]
     keys = [c.tobytes() + bytes(str(c.shape), "ascii") for c in cells]
     if which == "unique":
         idx = [i for i in range(len(cells)) if keys.count(keys[i]) == 1]
