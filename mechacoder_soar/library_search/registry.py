@@ -124,7 +124,13 @@ def mark_cacheable(helper: Callable, uses: Iterable[Callable] = ()) -> Callable:
     cache: dict = {}
 
     def memo(*args, **kwargs):
-        k = _memo_key(args, kwargs)
+        g = args[0] if args else None
+        if not kwargs and type(g) is np.ndarray and g.flags.c_contiguous:
+            # the usual call (a C-ordered grid, then settings) keyed inline, as `_memo_key` keys it;
+            # an array among the settings leaves the key unhashable: computed, not memoised
+            k = ((g.shape, g.dtype, xxh3_128_digest(g)), *args[1:])
+        else:
+            k = _memo_key(args, kwargs)
         try:
             hit = cache.get(k)
         except TypeError:           # an unhashable argument: just compute

@@ -75,6 +75,23 @@ def test_memoised_helper_returns_same_answer_and_replays_errors():
         cached(_split)(A([[1, 2], [3, 4]]), "sep")
 
 
+def test_memo_keys_a_grid_by_its_contents_dtype_and_settings():
+    """A C-ordered grid (keyed inline) and a view with the same cells (keyed by `_memo_key`) share
+    one entry; other cells, another dtype or other settings get their own."""
+    memo = cached(_components)
+    g = np.ascontiguousarray(A([[2, 0, 2, 0], [2, 0, 0, 5]]))
+    wide = np.concatenate([g, g], axis=1)
+    view = wide[:, :4]
+    assert not view.flags.c_contiguous
+    first = memo(g, 8, True, 0)
+    assert memo(view, 8, True, 0) is first
+    assert memo(g.astype(np.int32), 8, True, 0) is not first
+    assert memo(g, 4, True, 0) is not first and memo(g, 8, True, 2) is not first
+    other = g.copy()
+    other[1, 3] = 0
+    assert memo(other, 8, True, 0) != first
+
+
 @pytest.mark.parametrize("name,params,grid,expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_in_process_fn_matches_standalone_source(name, params, grid, expected):
     standalone = compile_source(name, PRIMITIVES[name].source)
