@@ -10,8 +10,9 @@ side by side in one run.
    wall second and per CPU second of the process (the CPU figure is the one to trust on a shared
    machine); whether the engines returned the same candidates; peak RSS per process. `--dev-tasks N`
    adds the same on the first N arc1-train:transfer tasks, whose primitive mix is broader.
-2. Train-solved at a fixed wall time per task (`--times`, e.g. 10,60) on arc1-train:transfer
-   (the first `--limit` ids in sorted order), every engine.
+2. Train-solved at a fixed wall time per task (`--times`, e.g. 10,60) and max depth (`--solve-depths`,
+   e.g. 3,4) on arc1-train:transfer (the first `--limit` ids in sorted order), every engine, with the
+   unsolved tasks whose whole space up to that depth was searched within the time.
 3. `--long-search S`: one depth-4 search per engine for S seconds at the default caps (programs,
    programs per CPU second, peak RSS: the memory the caps allow).
 4. `--profile N` instead: where the engine's time goes on the throughput tasks, the N largest
@@ -205,18 +206,24 @@ def long_search(seconds: float, task: str) -> dict:
                           "peak_rss_mib": r["peak_rss_mib"]} for r in _pool_map(jobs, 1)}
 
 
-def train_solved(times: list[float], limit: int, workers: int) -> dict:
+def train_solved(times: list[float], limit: int, workers: int, depths: list[int]) -> dict:
+    """Per wall time and depth, every engine's train-solved tasks, the median programs per search, and
+    `whole_space`: unsolved tasks whose search ended before its time ran out, every program up to that
+    depth tried (speed cannot solve those: only a deeper search or another DSL can)."""
     from mechacoder_soar.arc.protocol import select_task_ids
 
     ids = select_task_ids("arc1-train:transfer", limit)
     out = {}
     for t in times:
-        jobs = [{"engine": e, "task": tid, "suite": "arc1-train",   # the transfer half's ids
-                 "config": {"budget": 10 ** 9, "time_limit_s": t}} for tid in ids for e in ENGINES]
-        rows = _pool_map(jobs, workers)
-        out[f"{t:g}s"] = {e: {"solved": sum(r["solved"] for r in rows if r["engine"] == e), "tasks": len(ids),
-                              "programs_median": sorted(r["n_evaluated"] for r in rows if r["engine"] == e)[len(ids) // 2]}
-                          for e in ENGINES}
+        for d in depths:
+            jobs = [{"engine": e, "task": tid, "suite": "arc1-train",   # the transfer half's ids
+                     "config": {"budget": 10 ** 9, "time_limit_s": t, "max_depth": d}} for tid in ids for e in ENGINES]
+            rows = _pool_map(jobs, workers)
+            out[f"{t:g}s depth {d}"] = {
+                e: {"solved": sum(r["solved"] for r in rows if r["engine"] == e), "tasks": len(ids),
+                    "whole_space": sum(not r["solved"] and r["exhausted"] == "" for r in rows if r["engine"] == e),
+                    "programs_median": sorted(r["n_evaluated"] for r in rows if r["engine"] == e)[len(ids) // 2]}
+                for e in ENGINES}
     return out
 
 
@@ -234,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--long-task per engine for S seconds (programs, programs per CPU second, peak RSS)")
     ap.add_argument("--long-task", default="045e512c", choices=THROUGHPUT_TASKS, help="the task for --long-search")
     ap.add_argument("--times", default="10", help="seconds per task for train-solved, comma-separated (e.g. 10,60); empty: skip")
+    ap.add_argument("--solve-depths", default="3", help="max depths for train-solved, comma-separated (e.g. 3,4)")
     ap.add_argument("--limit", type=int, default=10, help="arc1-train:transfer tasks for train-solved (first N sorted)")
     ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="only profile the engine on the throughput "
@@ -256,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--baseline-tree {a.baseline_tree!r} has no mechacoder_soar/library_search")
         BASELINE_ROOT = os.path.abspath(a.baseline_tree)
         ENGINES.append("baseline")
+    try:
+        solve_depths = [int(d) for d in a.solve_depths.split(",") if d.strip()]
+    except ValueError:
+        ap.error(f"--solve-depths: comma-separated integers, got {a.solve_depths!r}")
+    if not solve_depths or min(solve_depths) < 1:
+        ap.error(f"--solve-depths: one or more depths >= 1, got {a.solve_depths!r}")
     if (a.budget < 1 or a.limit < 0 or a.workers < 1 or a.repeat < 1 or a.dev_tasks < 0 or a.long_search < 0
             or not 1 <= a.tasks <= len(THROUGHPUT_TASKS)):
         ap.error(f"need --budget >= 1, --limit >= 0, --dev-tasks >= 0, --long-search >= 0, --workers >= 1, --repeat >= 1, "
@@ -279,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         report["long_search"] = long_search(a.long_search, a.long_task)
     times = [float(t) for t in a.times.split(",") if t.strip()]
     if times:
-        report["train_solved"] = train_solved(times, a.limit, a.workers)
+        report["train_solved"] = train_solved(times, a.limit, a.workers, solve_depths)
     if a.json:
         print(json.dumps(report, indent=1))
         return 0
@@ -294,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['per_cpu_s']:.0f}/cpu-s, peak RSS {r['peak_rss_mib']:.0f} MiB")
     for t, s in report.get("train_solved", {}).items():
         print(f"train-solved at {t}/task on arc1-train:transfer: "
-              + ", ".join(f"{e} {s[e]['solved']}/{s[e]['tasks']}" for e in ENGINES))
+              + ", ".join(f"{e} {s[e]['solved']}/{s[e]['tasks']} ({s[e]['whole_space']} unsolved with the "
+                          f"whole space searched)" for e in ENGINES))
     return 0
 
 

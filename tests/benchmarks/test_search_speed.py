@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mechacoder_soar.library_search import compiled
 
 from .test_transfer_eval import _load
@@ -42,3 +44,25 @@ def test_the_python_and_nopause_engines_switch_one_thing_off_and_find_the_same()
     assert py["n_evaluated"] == nopause["n_evaluated"] == eng["n_evaluated"] == 150
     assert py["candidates"] == nopause["candidates"] == eng["candidates"]
     assert py["warm_up_s"] > 0 and eng["warm_up_s"] > 0
+
+
+def test_train_solved_counts_unsolved_tasks_whose_whole_space_was_searched():
+    """At depth 1 with time to spare every search ends by running out of programs, so each task it
+    leaves unsolved counts as one whose whole space was searched (where speed cannot help)."""
+    code = ("import json, sys; sys.path.insert(0, 'benchmarks'); import search_speed as ss; ss.ENGINES[:] = ['engine']; "
+            "print(json.dumps(ss.train_solved([120], 2, 2, [1])))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert list(report) == ["120s depth 1"]
+    row = report["120s depth 1"]["engine"]
+    assert row["tasks"] == 2 and 0 < row["programs_median"] < 2_000
+    assert row["whole_space"] == row["tasks"] - row["solved"]
+
+
+def test_solve_depths_must_be_depths():
+    for bad in ("x", "0", ""):
+        with pytest.raises(SystemExit):
+            ss.main(["--solve-depths", bad, "--times", "", "--depths", "1", "--budget", "1"])
