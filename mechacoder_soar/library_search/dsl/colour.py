@@ -7,7 +7,7 @@ import numpy as np
 from .. import compiled
 from ..compiled import kernel, kernel_grid
 from ..registry import Pairs, cached, mark_cacheable, mark_compiled, register
-from ._infer import bg_options, input_colours, new_colours, output_colours, same_shapes
+from ._infer import bg_options, input_colours, new_colours, output_colours, pair_memo, same_shapes
 
 
 def colour_map(grid, mapping=()):
@@ -341,7 +341,8 @@ def _colour_choice_space(pairs: Pairs) -> list[dict]:
     return out
 
 
-def _infer_by_size(pairs: Pairs) -> list[dict]:
+@pair_memo   # asked for both recolour_by_size and recolour_by_size_rank on each node
+def _infer_by_size(pairs: Pairs) -> list[tuple[str, dict]]:
     if not same_shapes(pairs):
         return []
     res = []
@@ -355,11 +356,11 @@ def _infer_by_size(pairs: Pairs) -> list[dict]:
                 order = sorted(range(len(comps)), key=lambda i: (-len(comps[i][1]), min(comps[i][1])))
                 for rank, i in enumerate(order):
                     ys, xs = zip(*comps[i][1])
-                    cs = np.unique(o[list(ys), list(xs)])
-                    if len(cs) != 1:
+                    cs = o[ys, xs].tolist()   # the object's cells in the output: one colour?
+                    c = cs[0]
+                    if cs.count(c) != len(cs):
                         ok_size = ok_rank = False
                         break
-                    c = int(cs[0])
                     n = len(comps[i][1])
                     if table.setdefault(n, c) != c:
                         ok_size = False

@@ -29,8 +29,14 @@ def _transform_each(g, op, conn, multicolour, bg):
             t = box[::-1]
         elif op == "transpose":
             t = box.T
+        elif op == "rot90":   # counter-clockwise, as np.rot90
+            t = box.T[::-1]
+        elif op == "rot180":
+            t = box[::-1, ::-1]
+        elif op == "rot270":
+            t = box[::-1].T
         else:
-            t = np.rot90(box, {"rot90": 1, "rot180": 2, "rot270": 3}[op])
+            raise ValueError(f"unknown transform {op!r}")
         if y0 + t.shape[0] > h or x0 + t.shape[1] > w:
             raise ValueError("rotated object leaves the grid")
         sub = out[y0:y0 + t.shape[0], x0:x0 + t.shape[1]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Pairs, register
+from .. import compiled
+from ..compiled import kernel, kernel_grid
+from ..registry import Pairs, mark_compiled, register
 from ._infer import bg_options, same_shapes
 
 
@@ -35,6 +37,51 @@ def _neigh_codes(g, feat, bg):
     return code
 
 
+_FEAT_CODES = ("n4", "n8", "n4b", "n8b", "cnt")   # _neigh_codes_kernel's feat argument: an index here
+
+
+@kernel
+def _neigh_codes_kernel(g, feat, bg):
+    # _neigh_codes cell by cell: the same neighbours in the same order, -1 off the grid
+    h, w = g.shape
+    offs = np.array([[-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]])
+    n = 4 if feat == 0 or feat == 2 else 8
+    out = np.empty((h, w), dtype=np.int64)
+    for y in range(h):
+        for x in range(w):
+            code = g[y, x] + 1
+            f4 = 0
+            f8 = 0
+            for i in range(n):
+                ny, nx = y + offs[i, 0], x + offs[i, 1]
+                v = g[ny, nx] if 0 <= ny < h and 0 <= nx < w else -1
+                if feat <= 1:
+                    code = code * 11 + (v + 1)
+                else:
+                    filled = 1 if (v != bg and v >= 0) else 0
+                    if feat <= 3:
+                        code = code * 2 + filled
+                    elif i < 4:
+                        f4 += filled
+                    else:
+                        f8 += filled
+            if feat == 4:
+                code = (code * 5 + f4) * 5 + f8
+            out[y, x] = code
+    return out
+
+
+def _neigh_codes_twin(g, feat, bg):
+    k = kernel_grid(g, bg)
+    if k is None or feat not in _FEAT_CODES:
+        return _neigh_codes(g, feat, bg)
+    return _neigh_codes_kernel(k, _FEAT_CODES.index(feat), int(bg))
+
+
+mark_compiled(_neigh_codes, _neigh_codes_twin)
+_codes = _neigh_codes_twin if compiled.ENABLED else _neigh_codes   # for inference
+
+
 def local_rule(grid, rules=(), feat="n4", bg=0):
     # one synchronous update: a cell whose neighbourhood code is in `rules` takes that colour
     g = np.asarray(grid)
@@ -56,7 +103,7 @@ def _table(pairs, feat, bg):
     table: dict[int, int] = {}
     keep: set[int] = set()
     for a, b in pairs:
-        code = _neigh_codes(a, feat, bg)
+        code = _codes(a, feat, bg)
         ch = a != b
         for c, v in zip(code[ch].tolist(), b[ch].tolist()):
             if table.setdefault(c, v) != v:
@@ -87,7 +134,7 @@ def _rule_infer(pairs: Pairs) -> list[dict]:
                     if rest is None:
                         ok = False
                         break
-                    code = _neigh_codes(a, feat, b)
+                    code = _codes(a, feat, b)
                     pred = a.copy()
                     for c, v in rest.items():
                         pred[code == c] = v

@@ -18,8 +18,8 @@ def _mirror_fill(g, mode, bg):
     # union of all symmetric copies); the views are made only for the mode asked for
     views = {"lr": lambda: [g[:, ::-1]], "ud": lambda: [g[::-1]],
              "both": lambda: [g[:, ::-1], g[::-1], g[::-1, ::-1]], "diag": lambda: [g.T],
-             "rot4": lambda: [np.rot90(g, 1), np.rot90(g, 2), np.rot90(g, 3)],
-             "all": lambda: [g[:, ::-1], g[::-1], g[::-1, ::-1], g.T, np.rot90(g, 1), np.rot90(g, 3),
+             "rot4": lambda: [g.T[::-1], g[::-1, ::-1], g[::-1].T],   # np.rot90 by 1, 2, 3
+             "all": lambda: [g[:, ::-1], g[::-1], g[::-1, ::-1], g.T, g.T[::-1], g[::-1].T,
                              g[::-1, ::-1].T]}[mode]()
     out = g.copy()
     for v in views:

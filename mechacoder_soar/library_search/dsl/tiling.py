@@ -16,15 +16,22 @@ from .partition import _split, pair_splits
 def _d4(g, code):
     # the 8 symmetries of the square: 0 identity, 1-3 rotations by 90/180/270 (counter-clockwise),
     # 4 flip left-right, 5 flip up-down, 6 transpose, 7 anti-transpose
-    if code < 4:
-        return np.rot90(g, code)
+    # (rotations by slicing, as np.rot90(g, code) gives them)
+    if code == 0:
+        return g[:]
+    if code == 1:
+        return g.T[::-1]
+    if code == 2:
+        return g[::-1, ::-1]
+    if code == 3:
+        return g[::-1].T
     if code == 4:
         return g[:, ::-1]
     if code == 5:
         return g[::-1]
     if code == 6:
         return g.T
-    return np.rot90(g, 2).T
+    return g[::-1, ::-1].T
 
 
 def mosaic(grid, layout=((0,),)):

@@ -70,6 +70,15 @@ def test_every_hot_helper_has_a_twin_in_use():
             "dedup_rows_cols", "symmetrize", "cells_summary"} <= set(TWINNED)
 
 
+def _extra_settings(name: str, g: np.ndarray) -> list[dict]:
+    """Settings inference would not propose on random pairs but the twin must get right."""
+    if name != "local_rule":   # random pairs follow no local rule: rules on codes the grid has
+        return []
+    from mechacoder_soar.library_search.dsl.rules import FEATS, _neigh_codes
+    return [{"rules": [[c, 7] for c in np.unique(_neigh_codes(g, feat, bg)).tolist()[:3]], "feat": feat, "bg": bg}
+            for feat in FEATS for bg in (0, 5)]
+
+
 @pytest.mark.parametrize("name", TWINNED)
 def test_the_twin_gives_what_the_rendered_source_gives(name):
     prim = PRIMITIVES[name]
@@ -84,7 +93,7 @@ def test_the_twin_gives_what_the_rendered_source_gives(name):
             settings += list(prim.infer([(g, np.asarray(prim.fn(g)))]))[:10] if prim.infer else []
         except Exception:
             pass
-        for params in settings:
+        for params in settings + _extra_settings(name, g):
             assert _outcome(prim.fn, g, params) == _outcome(ref, g, params), (name, params, g.tolist())
             n_checked += 1
     assert n_checked > len(grids) or prim.infer is None   # inferred settings too, where it takes any
