@@ -16,7 +16,9 @@ side by side in one run.
 3. `--long-search S`: one depth-4 search per engine for S seconds at the default caps (programs,
    programs per CPU second, peak RSS: the memory the caps allow).
 4. `--profile N` instead: where the engine's time goes on the throughput tasks, the N largest
-   shares by primitive, DSL helper or function.
+   shares by primitive, DSL helper or function (own time).
+5. `--layers` instead: the same time split into three layers, inclusive (primitive runs,
+   inference's own code, the engine around them), with the speed-up were each layer free.
 
 Engines: "reference" and "engine" share the primitive library, so their ratio measures the engine
 alone; "python" is the engine with the compiled twins of the DSL's hot helpers switched off
@@ -196,6 +198,80 @@ def profile(budget: int, depth: int, tasks: tuple[str, ...], top: int) -> list[t
     return [(k, v / total) for k, v in groups.most_common()] + [(k, v / total) for k, v in shares.most_common(top)]
 
 
+def layers(budget: int, depth: int, tasks: tuple[str, ...], suite: str = "arc1-train") -> dict:
+    """Where the engine's CPU time goes, by layer, inclusive: primitive runs (every call of a
+    primitive's `fn`, from the search or from inside inference, with the helpers and numpy calls it
+    makes), parameter inference less the primitive runs inside it, and the rest (engine, search loop,
+    dedup, scoring). The searches run twice in this process, plain and then with timers around those
+    calls, so the timers' own cost shows as the gap between the two CPU times. `if_free`: the speed-up
+    were one layer to cost nothing (Amdahl), the most that compiling or cutting that layer alone can
+    give."""
+    import dataclasses
+
+    from mechacoder_soar.arc import load_suite
+    from mechacoder_soar.library_search import engine as engine_mod
+    from mechacoder_soar.library_search.primitives import PRIMITIVES
+    from mechacoder_soar.library_search.search import SearchConfig, search
+
+    _warm_up(search, SearchConfig)
+    cfg = SearchConfig(max_depth=depth, budget=budget, time_limit_s=3600, stop_after_solutions=0)
+    loaded = [([(e.input, e.output) for e in t.train], t.test_inputs) for t in load_suite(suite, task_ids=list(tasks))]
+
+    def run_all() -> tuple[float, int]:
+        cpu, n = time.process_time(), 0
+        for pairs, tests in loaded:
+            n += search(pairs, tests, cfg).n_evaluated
+        return time.process_time() - cpu, n
+
+    plain_s, programs = run_all()
+    clock = time.process_time
+    acc = {"prim_s": 0.0, "prim_calls": 0, "infer_s": 0.0, "infer_calls": 0, "prim_in_infer_s": 0.0}
+    inside = [0]   # >0 while an inference runs: its primitive runs are not inference's own time
+
+    def timed_fn(fn):
+        def run(*args, **kwargs):
+            t = clock()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                dt = clock() - t
+                acc["prim_s"] += dt
+                acc["prim_calls"] += 1
+                if inside[0]:
+                    acc["prim_in_infer_s"] += dt
+        return run
+
+    orig_prims, orig_infer = dict(PRIMITIVES), engine_mod.Engine.infer
+
+    def timed_infer(self, name, frame):
+        inside[0] += 1
+        t = clock()
+        try:
+            return orig_infer(self, name, frame)
+        finally:
+            inside[0] -= 1
+            acc["infer_s"] += clock() - t
+            acc["infer_calls"] += 1
+
+    try:
+        for name, prim in orig_prims.items():
+            PRIMITIVES[name] = dataclasses.replace(prim, fn=timed_fn(prim.fn))
+        engine_mod.Engine.infer = timed_infer
+        timed_s, timed_programs = run_all()
+    finally:
+        PRIMITIVES.update(orig_prims)
+        engine_mod.Engine.infer = orig_infer
+    if timed_programs != programs:
+        raise RuntimeError(f"the timed searches evaluated {timed_programs} programs, the plain ones {programs}")
+    parts = {"primitive runs": acc["prim_s"], "inference (own)": acc["infer_s"] - acc["prim_in_infer_s"]}
+    parts["engine, search loop, dedup, scoring"] = max(0.0, timed_s - sum(parts.values()))
+    return {"tasks": list(tasks), "depth": depth, "budget": budget, "programs": programs,
+            "cpu_s_plain": plain_s, "cpu_s_timed": timed_s, "primitive_calls": acc["prim_calls"],
+            "inference_calls": acc["infer_calls"],
+            "layers": {k: {"cpu_s": v, "share": v / timed_s, "if_free": timed_s / max(timed_s - v, 1e-9)}
+                       for k, v in parts.items()}}
+
+
 def long_search(seconds: float, task: str) -> dict:
     """One depth-4 search of `task` per engine for `seconds` of wall time at the default caps, one
     process at a time: how many programs, how fast, and the peak RSS the caps allow."""
@@ -246,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="processes for the train-solved runs")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="only profile the engine on the throughput "
                     "tasks (first depth, --budget) and print the N largest shares of its time")
+    ap.add_argument("--layers", action="store_true", help="only split the engine's CPU time into layers (primitive "
+                    "runs, inference, the rest) on the throughput tasks and --dev-tasks (first depth, --budget)")
     ap.add_argument("--engines", default="", help="comma-separated subset of " + ",".join(ENGINES)
                     + " (default: all; candidates are compared with the first)")
     ap.add_argument("--baseline-tree", default="", help="a checkout of an earlier commit (e.g. `git worktree add "
@@ -277,6 +355,23 @@ def main(argv: list[str] | None = None) -> int:
     if a.profile:
         for name, share in profile(a.budget, int(a.depths.split(",")[0]), THROUGHPUT_TASKS[: a.tasks], a.profile):
             print(f"{100 * share:5.1f}%  {name}")
+        return 0
+    if a.layers:
+        from mechacoder_soar.arc.protocol import select_task_ids
+
+        sets = {"throughput": THROUGHPUT_TASKS[: a.tasks]}
+        if a.dev_tasks:
+            sets["dev"] = tuple(select_task_ids("arc1-train:transfer", a.dev_tasks))
+        depth = int(a.depths.split(",")[0])
+        out = {name: layers(a.budget, depth, ids) for name, ids in sets.items()}
+        if a.json:
+            print(json.dumps(out, indent=1))
+            return 0
+        for name, r in out.items():
+            print(f"{name} ({len(r['tasks'])} tasks, depth {depth}, {r['programs']:,} programs): "
+                  f"{r['cpu_s_plain']:.1f} CPU s plain, {r['cpu_s_timed']:.1f} timed")
+            for layer, v in r["layers"].items():
+                print(f"  {100 * v['share']:5.1f}%  {layer}  (free: {v['if_free']:.2f}x)")
         return 0
     report = {"budget": a.budget, "tasks": list(THROUGHPUT_TASKS[: a.tasks]), "cpus": os.cpu_count(),
               "repeat": a.repeat, "load_avg_1m_at_start": os.getloadavg()[0]}

@@ -1,4 +1,5 @@
-"""search_speed.py --profile: the engine's time is accounted for in full, by group and by name."""
+"""search_speed.py: the engine's time accounted for in full (--profile, --layers), the engines it
+compares, and train-solved by depth."""
 from __future__ import annotations
 
 import json
@@ -24,6 +25,23 @@ def test_profile_shares_cover_the_whole_search():
     assert len(named) == 4 and [v for _, v in named] == sorted((v for _, v in named), reverse=True)
     assert any(k.startswith(("primitive ", "helper ")) for k, _ in named) or \
         dict(groups).get("all: primitive and helper bodies", 0) > 0
+
+
+def test_layers_split_the_whole_search_and_leave_the_engine_as_it_was():
+    """--layers: primitive runs, inference's own code and the rest add up to the timed searches'
+    CPU time; the timed run evaluates the same programs as the plain one; afterwards every
+    primitive and the engine's inference are the originals again (no timer left behind)."""
+    from mechacoder_soar.library_search.engine import Engine
+    from mechacoder_soar.library_search.primitives import PRIMITIVES
+
+    fns, infer = {n: p.fn for n, p in PRIMITIVES.items()}, Engine.infer
+    r = ss.layers(budget=120, depth=2, tasks=ss.THROUGHPUT_TASKS[:1])
+    assert r["programs"] == 120 and r["primitive_calls"] > 0 and r["inference_calls"] > 0
+    parts = r["layers"]
+    assert list(parts) == ["primitive runs", "inference (own)", "engine, search loop, dedup, scoring"]
+    assert abs(sum(v["cpu_s"] for v in parts.values()) - r["cpu_s_timed"]) < 1e-6
+    assert all(0 <= v["share"] <= 1 and v["if_free"] >= 1 for v in parts.values())
+    assert {n: p.fn for n, p in PRIMITIVES.items()} == fns and Engine.infer is infer
 
 
 def test_the_python_and_nopause_engines_switch_one_thing_off_and_find_the_same():
